@@ -1,0 +1,5 @@
+"""``python -m glowtts_cli`` runs the command-line interface."""
+
+from glowtts_cli.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""glowtts_cli.align package."""

@@ -1,0 +1,80 @@
+"""The ``glowtts`` command: a typer app whose ``main()`` is the error boundary.
+
+Commands parse arguments, build option dataclasses, call the library and render results; heavy
+modules (torch) are imported inside the command functions so ``glowtts --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from glowtts_cli._version import __version__
+from glowtts_cli.cli.console import err_console, print_error
+from glowtts_cli.errors import GlowTTSError
+
+app = typer.Typer(
+    name="glowtts",
+    help="Local text-to-speech with Glow-TTS: speak, fine-tune and share voices.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"glowtts {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks for every error."),
+) -> None:
+    """Local text-to-speech with Glow-TTS: speak, fine-tune and share voices."""
+    if debug:
+        os.environ["GLOWTTS_DEBUG"] = "1"
+
+
+def _debug() -> bool:
+    return os.environ.get("GLOWTTS_DEBUG", "") not in ("", "0") or "--debug" in sys.argv
+
+
+def main() -> None:
+    """Script entry point: expected errors print one line (exit 1), Ctrl-C exits 130."""
+    try:
+        app(standalone_mode=False)
+    except GlowTTSError as e:
+        if _debug():
+            raise
+        print_error(e)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        if _debug():
+            raise
+        err_console().print("interrupted")
+        sys.exit(130)
+    except (typer.Exit, SystemExit) as e:
+        code = getattr(e, "exit_code", None)
+        if code is None:
+            code = getattr(e, "code", 0)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Abort:
+        err_console().print("aborted")
+        sys.exit(130)
+    except Exception as e:  # click usage errors render themselves
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Exit):
+            sys.exit(e.exit_code)
+        raise
