@@ -522,3 +522,89 @@ class VocoderConfig:
             f"vocoder.kind must be hifigan or griffin-lim, not '{self.kind}'",
         )
         _check(self.griffin_lim_iters >= 1, "vocoder.griffin_lim_iters must be >= 1")
+
+
+# --------------------------------------------------------------------------------------------
+# Voice
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class InferenceDefaults:
+    """The synthesis settings a voice recommends (users may override them per call)."""
+
+    noise_scale: float = 0.667
+    """Prior temperature: 0 is flat and robotic, higher is livelier but less stable."""
+    length_scale: float = 1.0
+    """Duration multiplier: above 1 speaks slower."""
+    sentence_silence: float = 0.2
+    """Seconds of silence between sentences."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingInfo:
+    """How a voice was made, for its model card (all optional)."""
+
+    dataset: str = ""
+    """What it was trained on."""
+    hours: float = 0.0
+    """Hours of audio."""
+    steps: int = 0
+    """Optimizer steps."""
+    base_voice: str = ""
+    """The voice it was fine-tuned from, if any."""
+    final_losses: dict[str, float] = field(default_factory=dict)
+    """Last validation losses."""
+    notes: str = ""
+    """Anything else worth knowing (e.g. measured intelligibility)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoiceConfig:
+    """Everything needed to use a voice folder: front end, audio, model, vocoder and metadata."""
+
+    schema_version: int = SCHEMA_VERSION
+    """Version of this file's layout."""
+    name: str
+    """Short voice name."""
+    language: str = "en-us"
+    """BCP-47-ish language tag shown to users."""
+    description: str = ""
+    """One line for listings."""
+    license: str = "unknown"
+    """License of the weights (SPDX id where possible)."""
+    text: TextConfig = field(default_factory=TextConfig)
+    """Text front end; its symbol table fixes the token ids."""
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    """Mel settings the model was trained on."""
+    model: ModelConfig = field(default_factory=ModelConfig)
+    """Acoustic model."""
+    vocoder: VocoderConfig = field(default_factory=VocoderConfig)
+    """The vocoder this voice pairs with."""
+    speakers: tuple[str, ...] = ()
+    """Speaker names; index = speaker id. Empty for single-speaker voices."""
+    inference: InferenceDefaults = field(default_factory=InferenceDefaults)
+    """Recommended synthesis settings."""
+    training: TrainingInfo = field(default_factory=TrainingInfo)
+    """Provenance for the model card."""
+
+    def __post_init__(self) -> None:
+        _check(
+            self.schema_version == SCHEMA_VERSION,
+            f"voice schema_version {self.schema_version} is not supported "
+            f"(this glowtts-cli reads version {SCHEMA_VERSION}); upgrade glowtts-cli",
+        )
+        _check(
+            self.model.n_vocab == self.text.n_vocab,
+            f"model.n_vocab ({self.model.n_vocab}) must equal the symbol count "
+            f"({self.text.n_vocab}) of the text front end",
+        )
+        _check(
+            self.model.n_mels == self.audio.n_mels,
+            f"model.n_mels ({self.model.n_mels}) must equal audio.n_mels ({self.audio.n_mels})",
+        )
+        n_spk = max(self.model.n_speakers, 1)
+        _check(
+            not self.speakers or len(self.speakers) == n_spk,
+            f"{len(self.speakers)} speaker names for a model with {n_spk} speaker(s)",
+        )

@@ -1,0 +1,261 @@
+"""Find a voice folder: a local path, a catalog name, or a Hugging Face Hub repo ``org/name[@rev]``.
+
+Downloads go through ``huggingface_hub`` into the standard HF cache (``HF_HOME``/``HF_HUB_CACHE``,
+``HF_HUB_OFFLINE`` honoured). A pinned revision that is already cached is served without any
+network request. Catalog files are checked against their pinned sha256; a mismatching file is
+deleted, never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from glowtts_cli.config import SCHEMA_VERSION, VoiceConfig, from_dict
+from glowtts_cli.errors import (
+    CheckpointError,
+    ConfigError,
+    GlowTTSError,
+    OfflineError,
+    VoiceNotFoundError,
+)
+from glowtts_cli.voices import (
+    CatalogEntry,
+    bundled_voice_dir,
+    load_catalog,
+    suggest,
+)
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "config.json"
+MODEL_FILE = "model.safetensors"
+VOCODER_FILE = "vocoder.safetensors"
+CARD_FILE = "README.md"
+VOICE_FILE_PATTERNS = [CONFIG_FILE, MODEL_FILE, VOCODER_FILE, CARD_FILE]
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_REPO_SPEC = re.compile(r"^(?P<repo>[A-Za-z0-9][\w.-]*/[\w.-]+)(?:@(?P<rev>[\w./-]+))?$")
+
+
+@dataclass(frozen=True)
+class ResolvedVoice:
+    """Where a voice spec led: its local folder and how it was found."""
+
+    path: Path
+    """A folder holding config.json and model.safetensors."""
+    origin: str
+    """``local``, ``bundled``, ``catalog`` or ``hub``."""
+    name: str
+    """What the user asked for."""
+
+
+def read_voice_config(voice_dir: Path) -> VoiceConfig:
+    """Read and validate ``config.json``; the schema version is checked before anything else."""
+    path = voice_dir / CONFIG_FILE
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError as e:
+        raise VoiceNotFoundError(
+            f"{voice_dir} is not a voice folder: it has no {CONFIG_FILE}.",
+            hint="A voice folder holds config.json and model.safetensors.",
+        ) from e
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError(f"Cannot read {path}: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object.")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path}: voice schema_version {version!r} is not supported "
+            f"(expected {SCHEMA_VERSION}).",
+            hint="Upgrade glowtts-cli (pip install -U glowtts-cli) or re-export the voice.",
+        )
+    return from_dict(VoiceConfig, data, where=str(path))
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def resolve(spec: str) -> ResolvedVoice:
+    """Turn a voice spec into a local folder, downloading from the Hub if needed.
+
+    Order: an existing local path; a catalog name; ``org/repo`` or ``org/repo@revision``.
+    """
+    local = Path(spec).expanduser()
+    if local.is_dir():
+        if not (local / CONFIG_FILE).is_file():
+            raise VoiceNotFoundError(
+                f"{local} is not a voice folder: it has no {CONFIG_FILE}.",
+                hint="Export one with `glowtts export RUN --out DIR`.",
+            )
+        return ResolvedVoice(local.resolve(), "local", spec)
+    catalog = load_catalog()
+    if spec in catalog:
+        entry = catalog[spec]
+        if entry.bundled:
+            return ResolvedVoice(bundled_voice_dir(entry), "bundled", spec)
+        return ResolvedVoice(download_entry(entry), "catalog", spec)
+    match = _REPO_SPEC.match(spec)
+    if match and not spec.startswith((".", "/", "~")):
+        path = download_repo(match["repo"], match["rev"])
+        return ResolvedVoice(path, "hub", spec)
+    close = suggest(spec, list(catalog))
+    did_you_mean = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise VoiceNotFoundError(
+        f"Voice '{spec}' not found: no such folder, catalog name or Hub repo.{did_you_mean}",
+        hint="See `glowtts voices list`, or pass a folder or a Hub repo as org/name[@revision].",
+    )
+
+
+def cached_entry_dir(entry: CatalogEntry) -> Path | None:
+    """The cached snapshot folder of a catalog voice if every file is there; no network."""
+    from huggingface_hub import try_to_load_from_cache
+
+    folder: Path | None = None
+    for filename in entry.files:
+        hit = try_to_load_from_cache(entry.repo_id, filename, revision=entry.revision)
+        if not isinstance(hit, str):
+            return None
+        folder = Path(hit).parent
+    return folder
+
+
+def download_entry(entry: CatalogEntry) -> Path:
+    """Fetch a catalog voice at its pinned revision and verify every file's sha256."""
+    cached = cached_entry_dir(entry)
+    if cached is not None:
+        _verify_files(entry, cached)
+        return cached
+    folder: Path | None = None
+    for filename in entry.files:
+        path = _hub_download(entry.repo_id, filename, entry.revision, name=entry.name)
+        folder = path.parent
+    assert folder is not None  # parse_entry guarantees files
+    _verify_files(entry, folder)
+    return folder
+
+
+def _verify_files(entry: CatalogEntry, folder: Path) -> None:
+    for filename, expected in entry.files.items():
+        path = folder / filename
+        actual = sha256_file(path)
+        if actual != expected:
+            _evict(path)
+            raise CheckpointError(
+                f"{entry.name}: {filename} is corrupted (sha256 {actual[:12]}… expected "
+                f"{expected[:12]}…); the bad file was removed from the cache.",
+                hint=f"Run `glowtts voices download {entry.name}` to fetch it again.",
+            )
+
+
+def _evict(path: Path) -> None:
+    """Delete a cached file: the snapshot link and the blob it points to."""
+    blob = path.resolve()
+    for p in (path, blob):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def download_repo(repo_id: str, revision: str | None) -> Path:
+    """Fetch the voice files of any Hub repo (``revision`` = branch, tag or commit)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    if revision and _COMMIT.match(revision):
+        hit = try_to_load_from_cache(repo_id, CONFIG_FILE, revision=revision)
+        model = try_to_load_from_cache(repo_id, MODEL_FILE, revision=revision)
+        if isinstance(hit, str) and isinstance(model, str):
+            return Path(hit).parent
+    config = _hub_download(repo_id, CONFIG_FILE, revision, name=repo_id)
+    folder = config.parent
+    commit = folder.name  # snapshots/<commit>/config.json
+    for filename in (MODEL_FILE, VOCODER_FILE, CARD_FILE):
+        try:
+            _hub_download(repo_id, filename, commit, name=repo_id)
+        except VoiceNotFoundError:
+            if filename == MODEL_FILE:
+                raise
+    return folder
+
+
+def _hub_download(repo_id: str, filename: str, revision: str | None, *, name: str) -> Path:
+    """One ``hf_hub_download`` with the Hub's errors mapped to ours."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    at = f"@{revision}" if revision else ""
+    try:
+        return Path(hf_hub_download(repo_id, filename, revision=revision))
+    except GatedRepoError as e:
+        raise VoiceNotFoundError(
+            f"No permission to download {repo_id}{at}: the repo is gated or private.",
+            hint="Accept its terms on the Hub and log in (`hf auth login` or set HF_TOKEN).",
+        ) from e
+    except RepositoryNotFoundError as e:
+        raise VoiceNotFoundError(
+            f"Hub repo '{repo_id}' not found (or it is private).",
+            hint="Check the name with `glowtts voices list`; for a private repo set HF_TOKEN.",
+        ) from e
+    except RevisionNotFoundError as e:
+        raise VoiceNotFoundError(
+            f"Revision '{revision}' of {repo_id} not found.",
+            hint="Use a branch, tag or commit that exists, or leave @revision out.",
+        ) from e
+    except EntryNotFoundError as e:
+        raise VoiceNotFoundError(
+            f"{repo_id}{at} has no {filename}: it is not a glowtts voice.",
+            hint="A voice repo holds config.json and model.safetensors.",
+        ) from e
+    except LocalEntryNotFoundError as e:
+        offline = _offline()
+        why = "offline mode is on (HF_HUB_OFFLINE)" if offline else "the Hub could not be reached"
+        raise OfflineError(
+            f"Voice '{name}' is not in the local cache and {why}.",
+            hint=f"Connect and run `glowtts voices download {name}` once; it then works offline.",
+        ) from e
+    except HfHubHTTPError as e:
+        status = getattr(getattr(e, "response", None), "status_code", None)
+        if status in (401, 403):
+            raise VoiceNotFoundError(
+                f"No permission to download {repo_id}{at} (HTTP {status}).",
+                hint="Log in with `hf auth login` or set HF_TOKEN to a token that can read it.",
+            ) from e
+        raise GlowTTSError(f"Download of {repo_id}/{filename} failed: {e}") from e
+    except OSError as e:
+        raise GlowTTSError(
+            f"Download of {repo_id}/{filename} failed: {e}",
+            hint="Check the disk space and the permissions of the HF cache (HF_HOME).",
+        ) from e
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+
+
+def entry_status(entry: CatalogEntry) -> dict[str, Any]:
+    """Whether a catalog voice is available offline, and its size on disk."""
+    if entry.bundled:
+        folder: Path | None = bundled_voice_dir(entry)
+    else:
+        folder = cached_entry_dir(entry)
+    size = sum((folder / f).stat().st_size for f in entry.files) if folder else 0
+    return {"available": folder is not None, "path": str(folder) if folder else None, "bytes": size}
