@@ -259,3 +259,86 @@ def entry_status(entry: CatalogEntry) -> dict[str, Any]:
         folder = cached_entry_dir(entry)
     size = sum((folder / f).stat().st_size for f in entry.files) if folder else 0
     return {"available": folder is not None, "path": str(folder) if folder else None, "bytes": size}
+
+
+@dataclass(frozen=True)
+class CachedVoice:
+    """A voice snapshot found in the local HF cache."""
+
+    repo_id: str
+    """Hub repo."""
+    revision: str
+    """Commit of the snapshot."""
+    path: Path
+    """The snapshot folder."""
+    bytes: int
+    """Size on disk."""
+
+
+def list_cached_voices() -> list[CachedVoice]:
+    """Every cached Hub snapshot that holds a glowtts voice (config.json + model.safetensors)."""
+    from huggingface_hub import scan_cache_dir
+    from huggingface_hub.errors import CacheNotFound
+
+    try:
+        info = scan_cache_dir()
+    except CacheNotFound:
+        return []
+    found = []
+    for repo in info.repos:
+        if repo.repo_type != "model":
+            continue
+        for rev in repo.revisions:
+            names = {f.file_name for f in rev.files}
+            if {CONFIG_FILE, MODEL_FILE} <= names:
+                found.append(
+                    CachedVoice(repo.repo_id, rev.commit_hash, rev.snapshot_path, rev.size_on_disk)
+                )
+    return sorted(found, key=lambda v: (v.repo_id, v.revision))
+
+
+def remove_cached(repo_id: str) -> int:
+    """Delete every cached revision of a Hub repo; returns the bytes freed (0 if none cached)."""
+    from huggingface_hub import scan_cache_dir
+    from huggingface_hub.errors import CacheNotFound
+
+    try:
+        info = scan_cache_dir()
+    except CacheNotFound:
+        return 0
+    revisions = [
+        rev.commit_hash for repo in info.repos if repo.repo_id == repo_id for rev in repo.revisions
+    ]
+    if not revisions:
+        return 0
+    strategy = info.delete_revisions(*revisions)
+    strategy.execute()
+    return int(strategy.expected_freed_size)
+
+
+def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> str:
+    """Create ``repo_id`` if needed and upload a voice folder; returns the new commit sha."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    read_voice_config(voice_dir)  # refuse to publish something that is not a valid voice
+    if not (voice_dir / MODEL_FILE).is_file():
+        raise VoiceNotFoundError(f"{voice_dir} has no {MODEL_FILE}; nothing to publish.")
+    api = HfApi()
+    try:
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        commit = api.upload_folder(
+            repo_id=repo_id,
+            folder_path=voice_dir,
+            allow_patterns=VOICE_FILE_PATTERNS,
+            commit_message="Upload glowtts voice",
+        )
+    except HfHubHTTPError as e:
+        status = getattr(getattr(e, "response", None), "status_code", None)
+        hint = (
+            "Log in with `hf auth login` or set HF_TOKEN to a token with write access."
+            if status in (401, 403)
+            else "Check the repo name and your network."
+        )
+        raise GlowTTSError(f"Publishing to {repo_id} failed: {e}", hint=hint) from e
+    return str(getattr(commit, "oid", ""))

@@ -78,3 +78,12 @@ def main() -> None:
         if isinstance(e, click.exceptions.Exit):
             sys.exit(e.exit_code)
         raise
+
+
+def _register() -> None:
+    from glowtts_cli.cli import voices
+
+    app.add_typer(voices.app, name="voices")
+
+
+_register()

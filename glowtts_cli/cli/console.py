@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from rich.console import Console
+from rich.markup import escape
 
 from glowtts_cli.errors import GlowTTSError
 
@@ -18,6 +19,6 @@ def err_console() -> Console:
 def print_error(error: GlowTTSError) -> None:
     """Render an expected error as one ``error:`` line plus an optional ``hint:`` line."""
     console = err_console()
-    console.print(f"[bold red]error:[/] {error.message}", markup=True, highlight=False)
+    console.print(f"[bold red]error:[/] {escape(error.message)}", markup=True, highlight=False)
     if error.hint:
-        console.print(f"[yellow]hint:[/] {error.hint}", markup=True, highlight=False)
+        console.print(f"[yellow]hint:[/] {escape(error.hint)}", markup=True, highlight=False)

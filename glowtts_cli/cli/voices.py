@@ -1,0 +1,165 @@
+"""``glowtts voices ...``: list, inspect, download, remove and publish voices."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from glowtts_cli.cli.console import err_console
+
+app = typer.Typer(help="List, download, inspect and publish voices.", no_args_is_help=True)
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"  # pragma: no cover
+
+
+def voice_rows() -> list[dict[str, Any]]:
+    """Bundled, catalog and cached voices as plain rows (shared by the table and --json)."""
+    from glowtts_cli.hub import entry_status, list_cached_voices, read_voice_config
+    from glowtts_cli.voices import load_catalog
+
+    rows: list[dict[str, Any]] = []
+    pinned = set()
+    for entry in load_catalog().values():
+        status = entry_status(entry)
+        pinned.add((entry.repo_id, entry.revision))
+        rows.append(
+            {
+                "name": entry.name,
+                "source": "bundled" if entry.bundled else "catalog",
+                "available_offline": status["available"],
+                "bytes": status["bytes"],
+                "language": entry.language,
+                "speakers": list(entry.speakers),
+                "license": entry.license,
+                "description": entry.description,
+                "repo_id": entry.repo_id or None,
+                "revision": entry.revision or None,
+            }
+        )
+    for cached in list_cached_voices():
+        if (cached.repo_id, cached.revision) in pinned:
+            continue
+        try:
+            cfg = read_voice_config(cached.path)
+            language, speakers, license_ = cfg.language, list(cfg.speakers), cfg.license
+            description = cfg.description
+        except Exception:  # a broken cached config is listed, not fatal
+            language, speakers, license_, description = "?", [], "?", "(unreadable config)"
+        rows.append(
+            {
+                "name": f"{cached.repo_id}@{cached.revision[:10]}",
+                "source": "cached",
+                "available_offline": True,
+                "bytes": cached.bytes,
+                "language": language,
+                "speakers": speakers,
+                "license": license_,
+                "description": description,
+                "repo_id": cached.repo_id,
+                "revision": cached.revision,
+            }
+        )
+    return rows
+
+
+@app.command("list")
+def list_voices(
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON on stdout."),
+) -> None:
+    """Show bundled, catalog and cached voices."""
+    rows = voice_rows()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        err_console().print("No voices installed, in the catalog or cached.")
+        return
+    table = Table(title="Voices", title_justify="left")
+    for column in ("name", "source", "offline", "size", "language", "speakers", "license"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["name"],
+            r["source"],
+            "yes" if r["available_offline"] else "no",
+            _human(r["bytes"]) if r["bytes"] else "-",
+            r["language"],
+            ", ".join(r["speakers"]) or "1",
+            r["license"],
+        )
+    err_console().print(table)
+
+
+@app.command("info")
+def info(name: str = typer.Argument(..., help="Voice name, folder or org/repo[@rev].")) -> None:
+    """Show a voice's configuration and model card."""
+    from glowtts_cli.config import to_dict
+    from glowtts_cli.hub import read_voice_config, resolve
+
+    resolved = resolve(name)
+    cfg = read_voice_config(resolved.path)
+    console = err_console()
+    console.print(f"[bold]{cfg.name}[/] ({resolved.origin}) — {resolved.path}")
+    console.print(f"language {cfg.language} · license {cfg.license} · {cfg.description}")
+    console.print(f"speakers: {', '.join(cfg.speakers) or 'single speaker'}")
+    console.print(
+        f"front end: {cfg.text.phonemizer} ({len(cfg.text.symbols)} symbols, "
+        f"blank={'yes' if cfg.text.add_blank else 'no'}) · vocoder: {cfg.vocoder.kind} "
+        f"({cfg.vocoder.source})"
+    )
+    for file in sorted(p for p in Path(resolved.path).iterdir() if p.is_file()):
+        console.print(f"  {file.name:24s} {_human(file.stat().st_size)}")
+    typer.echo(json.dumps(to_dict(cfg.inference), indent=2))
+
+
+@app.command("download")
+def download(name: str = typer.Argument(..., help="Catalog name or org/repo[@rev].")) -> None:
+    """Download a voice into the local Hugging Face cache so it works offline."""
+    from glowtts_cli.hub import resolve
+
+    resolved = resolve(name)
+    err_console().print(f"[green]ready:[/] {name} → {resolved.path}")
+
+
+@app.command("remove")
+def remove(name: str = typer.Argument(..., help="Catalog name or org/repo.")) -> None:
+    """Delete a downloaded voice from the local cache."""
+    from glowtts_cli.errors import GlowTTSError
+    from glowtts_cli.hub import remove_cached
+    from glowtts_cli.voices import load_catalog
+
+    entry = load_catalog().get(name)
+    if entry is not None and entry.bundled:
+        raise GlowTTSError(f"'{name}' ships inside the package and cannot be removed.")
+    repo_id = entry.repo_id if entry is not None else name.split("@", 1)[0]
+    freed = remove_cached(repo_id)
+    if not freed:
+        raise GlowTTSError(
+            f"'{name}' is not in the local cache.", hint="See `glowtts voices list`."
+        )
+    err_console().print(f"removed {repo_id} ({_human(freed)} freed)")
+
+
+@app.command("push")
+def push(
+    folder: Path = typer.Argument(..., help="Voice folder to publish."),
+    repo_id: str = typer.Argument(..., help="Target Hub repo, org/name."),
+    private: bool = typer.Option(False, "--private", help="Create the repo as private."),
+) -> None:
+    """Publish a voice folder to the Hugging Face Hub (creates the repo if needed)."""
+    from glowtts_cli.hub import push_voice
+
+    commit = push_voice(folder, repo_id, private=private)
+    err_console().print(f"[green]published:[/] {repo_id}@{commit}")
+    typer.echo(f"{repo_id}@{commit}")
