@@ -28,7 +28,8 @@ def _sounddevice() -> types.ModuleType:
             "(Debian/Ubuntu: apt install libportaudio2).",
             hint=_HINT,
         ) from e
-    return sounddevice
+    module: types.ModuleType = sounddevice
+    return module
 
 
 class StreamPlayer:
