@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import re
@@ -18,13 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glowtts_cli.config import SCHEMA_VERSION, VoiceConfig, from_dict
 from glowtts_cli.errors import (
     CheckpointError,
-    ConfigError,
     GlowTTSError,
     OfflineError,
     VoiceNotFoundError,
+)
+from glowtts_cli.voice_folder import (
+    CARD_FILE,
+    CONFIG_FILE,
+    MODEL_FILE,
+    VOCODER_FILE,
+    VOICE_FILES,
+    read_voice_config,
 )
 from glowtts_cli.voices import (
     CatalogEntry,
@@ -35,11 +40,6 @@ from glowtts_cli.voices import (
 
 logger = logging.getLogger(__name__)
 
-CONFIG_FILE = "config.json"
-MODEL_FILE = "model.safetensors"
-VOCODER_FILE = "vocoder.safetensors"
-CARD_FILE = "README.md"
-VOICE_FILE_PATTERNS = [CONFIG_FILE, MODEL_FILE, VOCODER_FILE, CARD_FILE]
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _REPO_SPEC = re.compile(r"^(?P<repo>[A-Za-z0-9][\w.-]*/[\w.-]+)(?:@(?P<rev>[\w./-]+))?$")
 
@@ -54,30 +54,6 @@ class ResolvedVoice:
     """``local``, ``bundled``, ``catalog`` or ``hub``."""
     name: str
     """What the user asked for."""
-
-
-def read_voice_config(voice_dir: Path) -> VoiceConfig:
-    """Read and validate ``config.json``; the schema version is checked before anything else."""
-    path = voice_dir / CONFIG_FILE
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError as e:
-        raise VoiceNotFoundError(
-            f"{voice_dir} is not a voice folder: it has no {CONFIG_FILE}.",
-            hint="A voice folder holds config.json and model.safetensors.",
-        ) from e
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ConfigError(f"Cannot read {path}: {e}") from e
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a JSON object.")
-    version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ConfigError(
-            f"{path}: voice schema_version {version!r} is not supported "
-            f"(expected {SCHEMA_VERSION}).",
-            hint="Upgrade glowtts-cli (pip install -U glowtts-cli) or re-export the voice.",
-        )
-    return from_dict(VoiceConfig, data, where=str(path))
 
 
 def sha256_file(path: Path) -> str:
@@ -330,7 +306,7 @@ def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> str:
         commit = api.upload_folder(
             repo_id=repo_id,
             folder_path=voice_dir,
-            allow_patterns=VOICE_FILE_PATTERNS,
+            allow_patterns=list(VOICE_FILES),
             commit_message="Upload glowtts voice",
         )
     except HfHubHTTPError as e:

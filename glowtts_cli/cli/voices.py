@@ -25,7 +25,8 @@ def _human(n: int) -> str:
 
 def voice_rows() -> list[dict[str, Any]]:
     """Bundled, catalog and cached voices as plain rows (shared by the table and --json)."""
-    from glowtts_cli.hub import entry_status, list_cached_voices, read_voice_config
+    from glowtts_cli.hub import entry_status, list_cached_voices
+    from glowtts_cli.voice_folder import read_voice_config
     from glowtts_cli.voices import load_catalog
 
     rows: list[dict[str, Any]] = []
@@ -105,7 +106,8 @@ def list_voices(
 def info(name: str = typer.Argument(..., help="Voice name, folder or org/repo[@rev].")) -> None:
     """Show a voice's configuration and model card."""
     from glowtts_cli.config import to_dict
-    from glowtts_cli.hub import read_voice_config, resolve
+    from glowtts_cli.hub import resolve
+    from glowtts_cli.voice_folder import read_voice_config
 
     resolved = resolve(name)
     cfg = read_voice_config(resolved.path)

@@ -1,0 +1,180 @@
+"""Read and write voice folders: ``config.json``, ``model.safetensors``, optional
+``vocoder.safetensors`` and a ``README.md`` model card. Every file is written atomically.
+
+Published weights are safetensors only (no pickle). Loading is strict: a config that does not
+validate or weights that do not fit are errors naming the problem. torch is imported lazily.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from glowtts_cli.config import SCHEMA_VERSION, VoiceConfig, from_dict, to_dict
+from glowtts_cli.errors import CheckpointError, ConfigError, VoiceNotFoundError
+
+if TYPE_CHECKING:  # torch is imported lazily so listing voices stays fast
+    import torch
+
+CONFIG_FILE = "config.json"
+MODEL_FILE = "model.safetensors"
+VOCODER_FILE = "vocoder.safetensors"
+CARD_FILE = "README.md"
+VOICE_FILES = (CONFIG_FILE, MODEL_FILE, VOCODER_FILE, CARD_FILE)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old content or the new one, never a torn file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_tensors_atomic(tensors: Mapping[str, torch.Tensor], path: Path) -> None:
+    """``safetensors`` save through a temporary file and an atomic rename."""
+    from safetensors.torch import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """Read a safetensors file, with a clear error if it is missing or damaged."""
+    from safetensors import SafetensorsError
+    from safetensors.torch import load_file
+
+    if not path.is_file():
+        raise CheckpointError(f"{path} is missing.", hint="Re-download or re-export the voice.")
+    try:
+        return load_file(str(path))
+    except (SafetensorsError, OSError, ValueError) as e:
+        raise CheckpointError(
+            f"{path} is not a readable safetensors file ({e}).",
+            hint="Re-download or re-export the voice.",
+        ) from e
+
+
+def read_voice_config(voice_dir: Path) -> VoiceConfig:
+    """Read and validate ``config.json``; the schema version is checked before anything else."""
+    path = voice_dir / CONFIG_FILE
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError as e:
+        raise VoiceNotFoundError(
+            f"{voice_dir} is not a voice folder: it has no {CONFIG_FILE}.",
+            hint="A voice folder holds config.json and model.safetensors.",
+        ) from e
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError(f"Cannot read {path}: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object.")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path}: voice schema_version {version!r} is not supported "
+            f"(expected {SCHEMA_VERSION}).",
+            hint="Upgrade glowtts-cli (pip install -U glowtts-cli) or re-export the voice.",
+        )
+    return from_dict(VoiceConfig, data, where=str(path))
+
+
+def model_card(cfg: VoiceConfig) -> str:
+    """A Markdown model card generated from the voice config (honest about provenance)."""
+    t = cfg.training
+    lines = [
+        "---",
+        f"license: {cfg.license}",
+        f"language: {cfg.language.split('-')[0]}",
+        "library_name: glowtts-cli",
+        "pipeline_tag: text-to-speech",
+        "tags: [glow-tts, text-to-speech]",
+        "---",
+        "",
+        f"# {cfg.name}",
+        "",
+        cfg.description or "A Glow-TTS voice for glowtts-cli.",
+        "",
+        "```",
+        f'glowtts say "Hello there." --voice {cfg.name} -o hello.wav',
+        "```",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| language | {cfg.language} |",
+        f"| speakers | {', '.join(cfg.speakers) or 'one'} |",
+        f"| sample rate | {cfg.audio.sample_rate} Hz |",
+        f"| front end | {cfg.text.phonemizer} ({len(cfg.text.symbols)} symbols"
+        f"{', blank' if cfg.text.add_blank else ''}) |",
+        f"| vocoder | {cfg.vocoder.kind} ({cfg.vocoder.source}) |",
+        f"| noise / length scale | {cfg.inference.noise_scale} / {cfg.inference.length_scale} |",
+        f"| license | {cfg.license} |",
+        "",
+        "## Training",
+        "",
+        f"- data: {t.dataset or 'not recorded'}",
+        f"- hours of audio: {t.hours:.2f}",
+        f"- steps: {t.steps}",
+    ]
+    if t.base_voice:
+        lines.append(f"- fine-tuned from: {t.base_voice}")
+    if t.final_losses:
+        losses = ", ".join(f"{k} {v:.4f}" for k, v in sorted(t.final_losses.items()))
+        lines.append(f"- final losses: {losses}")
+    if t.notes:
+        lines += ["", t.notes]
+    return "\n".join(lines) + "\n"
+
+
+def save_voice(
+    voice_dir: Path,
+    cfg: VoiceConfig,
+    model_state: Mapping[str, torch.Tensor],
+    *,
+    vocoder_state: Mapping[str, torch.Tensor] | None = None,
+    dtype: torch.dtype | None = None,
+    card: str | None = None,
+) -> Path:
+    """Write a complete voice folder (weights optionally cast, e.g. to float16 for shipping)."""
+    voice_dir.mkdir(parents=True, exist_ok=True)
+
+    def cast(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {
+            k: (v.to(dtype) if dtype is not None and v.is_floating_point() else v)
+            for k, v in state.items()
+        }
+
+    save_tensors_atomic(cast(model_state), voice_dir / MODEL_FILE)
+    if vocoder_state is not None:
+        save_tensors_atomic(cast(vocoder_state), voice_dir / VOCODER_FILE)
+    text = json.dumps(to_dict(cfg), indent=2, sort_keys=True) + "\n"
+    atomic_write_bytes(voice_dir / CONFIG_FILE, text.encode("utf-8"))
+    atomic_write_bytes(voice_dir / CARD_FILE, (card or model_card(cfg)).encode("utf-8"))
+    return voice_dir
+
+
+def load_model_state(voice_dir: Path) -> dict[str, torch.Tensor]:
+    """The acoustic model's weights as float32 tensors."""
+    state = load_tensors(voice_dir / MODEL_FILE)
+    return {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
