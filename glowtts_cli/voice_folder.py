@@ -62,14 +62,14 @@ def save_tensors_atomic(tensors: Mapping[str, torch.Tensor], path: Path) -> None
 
 def load_tensors(path: Path) -> dict[str, torch.Tensor]:
     """Read a safetensors file, with a clear error if it is missing or damaged."""
-    from safetensors import SafetensorsError
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     if not path.is_file():
         raise CheckpointError(f"{path} is missing.", hint="Re-download or re-export the voice.")
     try:
         return load_file(str(path))
-    except (SafetensorsError, OSError, ValueError) as e:
+    except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(
             f"{path} is not a readable safetensors file ({e}).",
             hint="Re-download or re-export the voice.",
