@@ -1,0 +1,275 @@
+"""Official glow-tts checkpoints (github.com/jaywalnut310/glow-tts) to and from ``GlowTTS``.
+
+Key renaming between the official ``FlowGenerator`` layout and ``GlowTTS``, the single helper that
+normalises weight-norm key names, a strict state-dict check that names offending keys, and the
+reader for official ``.pth`` files.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import torch
+from torch import nn
+
+from glowtts_cli.config import ModelConfig
+from glowtts_cli.errors import CheckpointError
+from glowtts_cli.model.glow_tts import GlowTTS
+
+__all__ = [
+    "check_state_dict",
+    "from_official_state_dict",
+    "glowtts_from_official",
+    "load_state_dict_strict",
+    "normalize_weight_norm_keys",
+    "official_model_kwargs",
+    "read_official_checkpoint",
+    "to_official_state_dict",
+]
+
+V = TypeVar("V")
+
+_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("encoder.pre.", "encoder.prenet."),
+    ("encoder.encoder.attn_layers.{i}.", "encoder.layers.{i}.attn."),
+    ("encoder.encoder.norm_layers_1.{i}.", "encoder.layers.{i}.norm_1."),
+    ("encoder.encoder.ffn_layers.{i}.", "encoder.layers.{i}.ffn."),
+    ("encoder.encoder.norm_layers_2.{i}.", "encoder.layers.{i}.norm_2."),
+    ("encoder.proj_m.", "encoder.proj_mu."),
+    ("encoder.proj_s.", "encoder.proj_logs."),
+    ("encoder.proj_w.", "duration."),
+)
+"""(official prefix, our prefix) pairs; ``{i}`` is a layer index. Every other key is the same in
+both (``encoder.emb``, ``decoder.flows.*``, ``emb_g``), apart from the weight-norm suffixes."""
+
+_WEIGHT_NORM_SUFFIXES = {
+    "legacy": (".weight_g", ".weight_v"),
+    "parametrizations": (
+        ".parametrizations.weight.original0",
+        ".parametrizations.weight.original1",
+    ),
+}
+"""The (magnitude g, direction v) key suffixes of ``torch.nn.utils.weight_norm`` (legacy, used by
+the official checkpoints) and of ``torch.nn.utils.parametrizations.weight_norm`` (used here)."""
+
+_MAX_LISTED = 10
+"""How many offending keys an error message names."""
+
+
+def _prefix_regex(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.escape(template).replace(re.escape("{i}"), r"(?P<i>\d+)"))
+
+
+def _rename(key: str, pairs: Sequence[tuple[str, str]]) -> str:
+    for source, target in pairs:
+        match = _prefix_regex(source).match(key)
+        if match:
+            index = match.groupdict().get("i")
+            head = target.replace("{i}", index) if index is not None else target
+            return head + key[match.end() :]
+    return key
+
+
+def normalize_weight_norm_keys(
+    state_dict: Mapping[str, V], *, style: Literal["legacy", "parametrizations"]
+) -> dict[str, V]:
+    """Rename weight-norm keys to one style; other keys pass through unchanged.
+
+    ``legacy`` is ``<layer>.weight_g`` / ``<layer>.weight_v`` (``torch.nn.utils.weight_norm``, the
+    official checkpoints); ``parametrizations`` is ``<layer>.parametrizations.weight.original0`` /
+    ``original1`` (``torch.nn.utils.parametrizations.weight_norm``, this package). The tensors are
+    the same in both: g = original0 (``[C_out, 1, ...]``), v = original1 (the full weight shape).
+    """
+    target = _WEIGHT_NORM_SUFFIXES[style]
+    sources = [s for name, s in _WEIGHT_NORM_SUFFIXES.items() if name != style]
+    out: dict[str, V] = {}
+    for key, value in state_dict.items():
+        for source in sources:
+            for old, new in zip(source, target, strict=True):
+                if key.endswith(old):
+                    key = key[: -len(old)] + new
+        out[key] = value
+    return out
+
+
+def from_official_state_dict(state_dict: Mapping[str, V]) -> dict[str, V]:
+    """Official ``FlowGenerator`` keys -> ``GlowTTS`` keys (values untouched, no checking).
+
+    Accepts legacy or parametrized weight-norm names, and a ``module.`` prefix (from DDP).
+    Use ``load_state_dict_strict`` (or ``glowtts_from_official``) to load the result.
+    """
+    keys = list(state_dict)
+    prefix = "module."
+    strip = bool(keys) and all(k.startswith(prefix) for k in keys)
+    renamed = {
+        _rename(k[len(prefix) :] if strip else k, _PREFIXES): v for k, v in state_dict.items()
+    }
+    return normalize_weight_norm_keys(renamed, style="parametrizations")
+
+
+def to_official_state_dict(state_dict: Mapping[str, V]) -> dict[str, V]:
+    """``GlowTTS`` keys (weight norm not folded) -> official layout and legacy weight-norm names."""
+    reverse = [(ours, official) for official, ours in _PREFIXES]
+    renamed = {_rename(k, reverse): v for k, v in state_dict.items()}
+    return normalize_weight_norm_keys(renamed, style="legacy")
+
+
+def _listed(keys: Sequence[str]) -> str:
+    shown = ", ".join(keys[:_MAX_LISTED])
+    more = len(keys) - _MAX_LISTED
+    return shown + (f" (and {more} more)" if more > 0 else "")
+
+
+def check_state_dict(
+    expected: Mapping[str, Sequence[int]],
+    got: Mapping[str, Sequence[int]],
+    *,
+    source: str = "checkpoint",
+) -> None:
+    """Raise ``CheckpointError`` unless ``got`` has exactly the keys and shapes of ``expected``.
+
+    Args:
+        expected: key -> shape the model needs. got: key -> shape the checkpoint holds.
+        source: what the checkpoint is, for the message (a path or a description).
+
+    Raises:
+        CheckpointError: naming up to 10 missing keys, 10 unexpected keys and 10 wrong shapes.
+    """
+    missing = sorted(set(expected) - set(got))
+    unexpected = sorted(set(got) - set(expected))
+    wrong = sorted(
+        f"{k} {list(got[k])} (expected {list(expected[k])})"
+        for k in set(expected) & set(got)
+        if list(got[k]) != list(expected[k])
+    )
+    problems = []
+    if missing:
+        problems.append(f"missing {len(missing)} key(s): {_listed(missing)}")
+    if unexpected:
+        problems.append(f"unexpected {len(unexpected)} key(s): {_listed(unexpected)}")
+    if wrong:
+        problems.append(f"{len(wrong)} wrong shape(s): {_listed(wrong)}")
+    if problems:
+        raise CheckpointError(
+            f"Weights in {source} do not fit the model: " + "; ".join(problems) + ".",
+            hint="Check that the checkpoint and the model config belong together.",
+        )
+
+
+def load_state_dict_strict(
+    module: nn.Module, state_dict: Mapping[str, torch.Tensor], *, source: str = "checkpoint"
+) -> None:
+    """Load ``state_dict`` into ``module`` after a strict key and shape check.
+
+    Weight-norm keys are matched in either naming style. A folded module (``fold_weight_norm``)
+    needs a folded state dict, and the other way round.
+
+    Raises:
+        CheckpointError: keys or shapes differ (see ``check_state_dict``), or a value is no tensor.
+    """
+    own = module.state_dict()
+    if any(k.endswith(_WEIGHT_NORM_SUFFIXES["parametrizations"]) for k in own):
+        state_dict = normalize_weight_norm_keys(state_dict, style="parametrizations")
+    not_tensors = sorted(k for k, v in state_dict.items() if not isinstance(v, torch.Tensor))
+    if not_tensors:
+        raise CheckpointError(f"{source}: these entries are not tensors: {_listed(not_tensors)}.")
+    check_state_dict(
+        {k: tuple(v.shape) for k, v in own.items()},
+        {k: tuple(v.shape) for k, v in state_dict.items()},
+        source=source,
+    )
+    module.load_state_dict(dict(state_dict), strict=True)
+
+
+def read_official_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
+    """Read the model weights of an official glow-tts ``.pth`` file (``G_<epoch>.pth``).
+
+    Accepts the training format ``{'model': state_dict, 'optimizer': ..., ...}`` or a bare state
+    dict. Loaded with ``weights_only=True`` onto the CPU, so no code in the file runs.
+
+    Raises:
+        CheckpointError: the file cannot be read or holds something else.
+    """
+    try:
+        obj: Any = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except (
+        OSError,
+        RuntimeError,
+        EOFError,
+        ValueError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+    ) as e:
+        raise CheckpointError(
+            f"Cannot read checkpoint {path}: {e}",
+            hint="Pass an official glow-tts .pth file (G_<epoch>.pth).",
+        ) from e
+    state = obj.get("model") if isinstance(obj, dict) and "model" in obj else obj
+    if (
+        not isinstance(state, dict)
+        or not state
+        or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items())
+    ):
+        raise CheckpointError(
+            f"{path} is not a glow-tts checkpoint: expected a state dict or "
+            "{'model': state_dict}, "
+            f"found {type(obj).__name__}"
+            + (f" with keys {_listed(sorted(map(str, obj)))}" if isinstance(obj, dict) else "")
+            + ".",
+            hint="Pass an official glow-tts .pth file (G_<epoch>.pth).",
+        )
+    return state
+
+
+def official_model_kwargs(
+    config: Mapping[str, Any], state_dict: Mapping[str, torch.Tensor]
+) -> dict[str, Any]:
+    """``FlowGenerator`` keyword arguments from an official training ``config.json`` and weights.
+
+    ``train.py`` builds ``FlowGenerator(len(symbols) + add_blank, out_channels=n_mel_channels,
+    **model)``; the vocabulary size is read off ``encoder.emb.weight`` here, since the symbol list
+    is code, not config.
+
+    Raises:
+        CheckpointError: the config has no ``model`` section or the weights no embedding.
+    """
+    model = config.get("model")
+    emb = state_dict.get("encoder.emb.weight", state_dict.get("module.encoder.emb.weight"))
+    if not isinstance(model, Mapping) or emb is None:
+        raise CheckpointError(
+            "Not an official glow-tts config and checkpoint pair (need config['model'] and "
+            "encoder.emb.weight).",
+        )
+    kwargs = dict(model)
+    kwargs.setdefault("n_vocab", int(emb.shape[0]))
+    data = config.get("data")
+    if isinstance(data, Mapping) and "n_mel_channels" in data:
+        kwargs.setdefault("out_channels", int(data["n_mel_channels"]))
+    return kwargs
+
+
+def glowtts_from_official(
+    state_dict: Mapping[str, torch.Tensor], official_kwargs: Mapping[str, Any]
+) -> GlowTTS:
+    """Build a ``GlowTTS`` from official weights and ``FlowGenerator`` keyword arguments.
+
+    Args:
+        state_dict: the official model state dict (see ``read_official_checkpoint``).
+        official_kwargs: ``FlowGenerator(**kwargs)`` arguments (see ``official_model_kwargs``);
+            omitted ones take the official constructor defaults.
+
+    Returns:
+        The model in eval mode, weight norm not folded (call ``prepare_for_inference()`` to fold).
+
+    Raises:
+        ConfigError: the kwargs are not a valid official config.
+        CheckpointError: the weights do not fit that config.
+    """
+    model = GlowTTS(ModelConfig.from_official(dict(official_kwargs)))
+    load_state_dict_strict(model, from_official_state_dict(state_dict), source="official weights")
+    return model.eval()
