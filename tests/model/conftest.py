@@ -1,0 +1,72 @@
+"""Fixtures for the model tests: one CPU thread, the tiny config, an uneven batch, devices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import torch
+
+from glowtts_cli.config import ModelConfig
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    """One intra-op thread: tiny tensors gain nothing from more, and the machine is shared."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def tiny_config() -> ModelConfig:
+    """``ModelConfig.tiny()``: hidden 32, 2 heads, 2 encoder layers, 2 flow blocks x 2 WN layers."""
+    return ModelConfig.tiny()
+
+
+class Batch:
+    """Token ids and mel frames with unequal lengths; T_y (15) is odd."""
+
+    def __init__(self, n_vocab: int, n_mels: int) -> None:
+        gen = torch.Generator().manual_seed(7)
+        self.x_lengths = torch.tensor([5, 7, 3])
+        self.y_lengths = torch.tensor([12, 15, 7])
+        t_x, t_y = int(self.x_lengths.max()), int(self.y_lengths.max())
+        self.x = torch.randint(1, n_vocab, (3, t_x), generator=gen)
+        self.x = self.x * (torch.arange(t_x) < self.x_lengths[:, None])
+        self.y = torch.randn(3, n_mels, t_y, generator=gen)
+        self.y = self.y * (torch.arange(t_y) < self.y_lengths[:, None, None])
+
+
+@pytest.fixture
+def batch(tiny_config: ModelConfig) -> Batch:
+    """An uneven batch for ``tiny_config``."""
+    return Batch(tiny_config.n_vocab, tiny_config.n_mels)
+
+
+@pytest.fixture(
+    params=[
+        "cpu",
+        pytest.param(
+            "cuda",
+            marks=[
+                pytest.mark.gpu,
+                pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device"),
+            ],
+        ),
+    ]
+)
+def device(request: pytest.FixtureRequest) -> Iterator[torch.device]:
+    """Each available device. On CUDA, TF32 is off during the test, so float32 stays float32."""
+    dev = torch.device(request.param)
+    if dev.type != "cuda":
+        yield dev
+        return
+    saved = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield dev
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
