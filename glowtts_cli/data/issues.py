@@ -31,6 +31,7 @@ class IssueKind(str, enum.Enum):
     TOO_LONG = "too_long"
     SPEAKING_RATE = "speaking_rate"
     UNKNOWN_CHARACTERS = "unknown_characters"
+    NOTHING_PRONOUNCEABLE = "nothing_pronounceable"
     NO_UTTERANCES = "no_utterances"
 
 

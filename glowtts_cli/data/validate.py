@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 import os
 import statistics
+import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
@@ -23,22 +23,12 @@ from glowtts_cli.audio import io as audio_io
 from glowtts_cli.data import levels
 from glowtts_cli.data.issues import ERROR, WARNING, IssueKind, make_issue
 from glowtts_cli.data.manifest import Manifest, Utterance, read_manifest
-from glowtts_cli.errors import AudioFormatError, DatasetError, Issue
+from glowtts_cli.errors import AudioFormatError, DatasetError, Issue, TextError
+from glowtts_cli.text import official
+from glowtts_cli.text.frontend import TextFrontend
 
 ProgressFn = Callable[[int, int], None]
 """``on_progress(done, total)``, called after each clip."""
-
-
-class TextReader(Protocol):
-    """What the checker needs from a text front end (``glowtts_cli.text.TextFrontend`` fits)."""
-
-    def normalize(self, text: str) -> str:
-        """Spell out numbers, abbreviations and symbols."""
-        ...
-
-    def unknown_characters(self, text: str) -> list[str]:
-        """Characters of ``text`` the front end cannot turn into symbols."""
-        ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,7 +143,7 @@ class DatasetReport:
 
 def check_dataset(
     path: str | Path,
-    frontend: TextReader | None = None,
+    frontend: TextFrontend | None = None,
     *,
     thresholds: CheckThresholds | None = None,
     layout: str | None = None,
@@ -181,8 +171,12 @@ def check_dataset(
     n_workers = workers or min(4, os.cpu_count() or 1)
     results: list[tuple[ClipStats | None, list[Issue]]] = []
 
+    probe = _TextProbe(frontend) if frontend is not None else None
+    # Undecodable bytes were already reported; their U+FFFD stand-ins are not "unknown" too.
+    garbled = {i.where for i in manifest.issues if i.details.get("kind") == "non_utf8_transcript"}
+
     def one(utt: Utterance) -> tuple[ClipStats | None, list[Issue]]:
-        return _check_clip(utt, frontend, limits)
+        return _check_clip(utt, frontend, None if utt.id in garbled else probe, limits)
 
     with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
         for result in pool.map(one, manifest.utterances):
@@ -229,9 +223,12 @@ def _report(manifest: Manifest, issues: list[Issue], clips: list[ClipStats]) -> 
 
 
 def _check_clip(
-    utt: Utterance, frontend: TextReader | None, limits: CheckThresholds
+    utt: Utterance,
+    frontend: TextFrontend | None,
+    probe: _TextProbe | None,
+    limits: CheckThresholds,
 ) -> tuple[ClipStats | None, list[Issue]]:
-    issues = _text_issues(utt, frontend)
+    issues = probe.issues(utt) if probe is not None and utt.text.strip() else []
     audio, info, audio_issue = _read_audio(utt)
     if audio is None or info is None:
         return None, [*issues, *([audio_issue] if audio_issue else [])]
@@ -327,21 +324,63 @@ def _level_issues(
     return issues
 
 
-def _text_issues(utt: Utterance, frontend: TextReader | None) -> list[Issue]:
-    if frontend is None or not utt.text.strip():
-        return []
-    unknown = sorted(set(frontend.unknown_characters(utt.text)))
-    if not unknown:
-        return []
-    shown = " ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in unknown[:8])
-    return [
-        make_issue(
-            IssueKind.UNKNOWN_CHARACTERS,
-            utt.id,
-            f"the text front end cannot read {shown}",
-            hint="spell these out or remove them from the transcript",
-        )
-    ]
+class _TextProbe:
+    """Finds what the voice's front end cannot read in a transcript.
+
+    Two checks: characters that on their own give no known symbol (a snowman, an emoji, an
+    'ø' for a front end without it; punctuation and spaces are fine), and symbols the front end
+    produces for the whole transcript that the voice's table lacks (an IPA symbol missing from
+    a custom table). Single-character results are cached: a dataset has few distinct characters.
+    """
+
+    def __init__(self, frontend: TextFrontend) -> None:
+        self.frontend = frontend
+        self._readable: dict[str, bool] = {}
+
+    def tokens(self, text: str) -> list[str]:
+        """The tokens ``encode`` looks up (the official kind spells words without CMUdict: the
+        dictionary only yields known ARPAbet symbols, so the spelling shows every gap)."""
+        if self.frontend.config.phonemizer == "official":
+            return official.phonemize_tokens(text, None)
+        return list(self.frontend.phonemize(text))
+
+    def readable(self, ch: str) -> bool:
+        if ch not in self._readable:
+            if unicodedata.category(ch)[0] in "ZPCM":
+                self._readable[ch] = True
+            else:
+                ids, _ = self.frontend.symbols.lookup(self.tokens(ch))
+                self._readable[ch] = self.frontend.symbols.is_pronounceable(ids)
+        return self._readable[ch]
+
+    def issues(self, utt: Utterance) -> list[Issue]:
+        try:
+            ids, dropped = self.frontend.symbols.lookup(self.tokens(utt.text))
+        except TextError as e:
+            return [make_issue(IssueKind.NOTHING_PRONOUNCEABLE, utt.id, e.message)]
+        unknown = sorted({ch for ch in utt.text if not self.readable(ch)})
+        missing = [s for s in dropped if s not in unknown and s.strip()]
+        issues = []
+        if unknown or missing:
+            shown = [f"'{ch}' (U+{ord(ch):04X})" for ch in unknown[:8]]
+            shown += [f"symbol '{s}'" for s in missing[:8]]
+            issues.append(
+                make_issue(
+                    IssueKind.UNKNOWN_CHARACTERS,
+                    utt.id,
+                    f"the text front end cannot read {', '.join(shown)}",
+                    hint="spell these out or remove them from the transcript",
+                )
+            )
+        if not self.frontend.symbols.is_pronounceable(ids):
+            issues.append(
+                make_issue(
+                    IssueKind.NOTHING_PRONOUNCEABLE,
+                    utt.id,
+                    "the transcript has nothing the text front end can pronounce",
+                )
+            )
+        return issues
 
 
 # --------------------------------------------------------------------------------------------

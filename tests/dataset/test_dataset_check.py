@@ -9,9 +9,11 @@ import pytest
 import soundfile as sf
 from audio_fixtures import speech_like, transcript, write, write_clip
 
+from glowtts_cli.config import TextConfig
 from glowtts_cli.data.issues import issue_kind
 from glowtts_cli.data.validate import CheckThresholds, ClipStats, _rate_issues, check_dataset
 from glowtts_cli.errors import DatasetError
+from glowtts_cli.text.frontend import TextFrontend
 
 CLEAN = {  # id -> (seconds, sample rate, channels, extension)
     "clean-1": (1.0, 16000, 1, "wav"),
@@ -65,6 +67,10 @@ def build_planted(root: Path) -> dict[str, str]:
     add("long", write_clip(wavs / "long.wav", 21.0, 8000))
     write_clip(wavs / "fast.wav", 1.0)
     add("fast", transcript(1.0, rate=30.0))
+    write_clip(wavs / "snowman.wav", 1.0)
+    add("snowman", "The quick \u2603 fox jum.")
+    write_clip(wavs / "dots.wav", 1.0)
+    add("dots", "... !")
     lines.append(b"bad|line|with|four")
     (root / "metadata.csv").write_bytes(b"\n".join(lines) + b"\n")
     return {
@@ -82,6 +88,8 @@ def build_planted(root: Path) -> dict[str, str]:
         "short": "too_short",
         "long": "too_long",
         "fast": "speaking_rate",
+        "snowman": "unknown_characters",
+        "dots": "nothing_pronounceable",
         f"metadata.csv:{len(lines)}": "malformed_metadata",
     }
 
@@ -89,7 +97,8 @@ def build_planted(root: Path) -> dict[str, str]:
 def test_every_planted_problem_is_reported_and_clean_clips_are_not(tmp_path: Path) -> None:
     expected = build_planted(tmp_path)
     progress: list[tuple[int, int]] = []
-    report = check_dataset(tmp_path, on_progress=lambda d, t: progress.append((d, t)))
+    frontend = TextFrontend(TextConfig(phonemizer="characters"))
+    report = check_dataset(tmp_path, frontend, on_progress=lambda d, t: progress.append((d, t)))
 
     found = {(i.where, issue_kind(i)) for i in report.issues}
     missing = {(where, kind) for where, kind in expected.items()} - found
@@ -113,6 +122,8 @@ def test_every_planted_problem_is_reported_and_clean_clips_are_not(tmp_path: Pat
     usable_seconds = clean_seconds + 1.4 + 1.4
     assert s.usable_hours * 3600 == pytest.approx(usable_seconds, abs=1e-3)
     assert s.errors + s.warnings == len(report.issues)
+    snowman = next(i for i in report.issues if i.where == "snowman")
+    assert "'\u2603' (U+2603)" in snowman.problem
     assert report.bad_ids >= {"missing", "dup", "long"}
     assert "clean-1" not in report.bad_ids and "clipped" not in report.bad_ids
 
@@ -162,3 +173,42 @@ def test_empty_dataset_is_an_error(tmp_path: Path) -> None:
     report = check_dataset(tmp_path)
     assert [issue_kind(i) for i in report.issues] == ["malformed_metadata", "no_utterances"]
     assert not report.ok
+
+
+@pytest.mark.parametrize(
+    ("config", "text", "unknown"),
+    [
+        (TextConfig(phonemizer="characters"), "Smørrebrød, 2 ☃s!", ["ø", "☃"]),
+        (TextConfig(phonemizer="official", language="en"), "Price # & up.", ["#"]),
+        (
+            TextConfig(
+                phonemizer="characters", symbols=("_", " ", ".", *"abcdefghijklmnopqrstuvwxyz")
+            ),
+            "Déjà vu.",
+            ["à", "é"],
+        ),
+    ],
+)
+def test_unknown_characters_per_front_end(
+    tmp_path: Path, config: TextConfig, text: str, unknown: list[str]
+) -> None:
+    text_clip = write_clip(tmp_path / "a.wav", 1.0)
+    write_clip(tmp_path / "b.wav", 1.0)
+    (tmp_path / "metadata.csv").write_text(f"a|{text_clip}\nb|{text}\n", "utf-8")
+    report = check_dataset(tmp_path, TextFrontend(config))
+    flagged = [i for i in report.issues if issue_kind(i) == "unknown_characters"]
+    assert [i.where for i in flagged] == ["b"]
+    for ch in unknown:
+        assert f"'{ch}'" in flagged[0].problem
+    assert "'s'" not in flagged[0].problem and "','" not in flagged[0].problem
+
+
+@pytest.mark.requires_espeak
+def test_unknown_characters_with_espeak(tmp_path: Path) -> None:
+    write_clip(tmp_path / "a.wav", 1.0)
+    write_clip(tmp_path / "b.wav", 1.0)
+    (tmp_path / "metadata.csv").write_text(
+        "a|The quick brown fox, 12 jumps.\nb|A snowman \u2603 in 1999.\n", "utf-8"
+    )
+    report = check_dataset(tmp_path, TextFrontend(TextConfig()))
+    assert [(i.where, issue_kind(i)) for i in report.issues] == [("b", "unknown_characters")]
