@@ -259,6 +259,7 @@ _NUMBER_PASSES = (
     _sub(r"\b[Nn]os\.\s?(?=[0-9])", "numbers "),
     _sub(r"#\s?(?=[0-9])", " number "),
     _sub(r"~\s?(?=[0-9])", " about "),
+    _sub(r"\b24/7\b", " twenty-four seven "),
     _sub(rf"(?<![0-9])([0-9]+)?\s?([{_VULGAR}])", _vulgar),
     _sub(r"(?<![\w/])([0-9]{1,3})/([0-9]{1,3})(?![\w/])", _fraction),
     _sub(r"\b([0-9]+(?:,[0-9]{3})*)(?:st|nd|rd|th|ST|ND|RD|TH)\b", _ordinal),
@@ -267,7 +268,7 @@ _NUMBER_PASSES = (
     _sub(r"\b[0-9]+(?:\.[0-9]+){2,}\b", _version),
     _sub(r"(?<![0-9.,])0[0-9]+(?![0-9]|[.,][0-9])", lambda m: f" {digits(m.group(0))} "),
     _sub(r"(?<=[0-9])\s?[–-]\s?(?=[0-9])", " to "),
-    _sub(r"(?<![0-9.,])(1[1-9][0-9]{2}|20[0-9]{2})(?![0-9]|[.,][0-9])", _year),
+    _sub(r"(?<![0-9.,])(1[0-9]{3}|20[0-9]{2})(?![0-9]|[.,][0-9])", _year),
     _sub(r"(?<![\w)\]])-(?=[0-9])", "minus "),
     _sub(r"(?<![0-9])[0-9]{16,}", lambda m: f" {digits(m.group(0))} "),
     _sub(rf"(?<![0-9]){_NUM}", lambda m: f" {number_words(m.group(0))} "),
@@ -387,11 +388,15 @@ _PIPELINE = (
 )
 
 
+_DANGLING_HYPHEN_RE = re.compile(r"\s+-(?=\w)|(?<=\w)-\s+")
+
+
 def normalize_english(text: str) -> str:
     """Written English -> one line of speakable English (see the module docstring for the order)."""
     text = _ascii_digits(clean_unicode(text))
     for pattern, repl in _PIPELINE:
         text = pattern.sub(repl, text)  # type: ignore[call-overload]
     text = _transliterate(text)
+    text = _DANGLING_HYPHEN_RE.sub(" ", text)  # "R2-D2" -> "R two -D two" -> "R two D two"
     text = re.sub(r"\s+([,.;:!?…])", r"\1", text)
     return collapse_whitespace(text)

@@ -1,14 +1,15 @@
 """English word tables and number reading used by the English normaliser.
 
-Number words come from inflect (well kept, already a dependency); this module only decides which
-reading applies (cardinal, ordinal, year, digit by digit) and holds the small tables no library
-provides in this form (units, titles, currency names).
+Number words come from num2words (well kept, already a dependency; inflect is only used by the
+official front end because it imports in seconds); this module decides which reading applies
+(cardinal, ordinal, year, digit by digit) and holds the small tables no library provides in
+this form (units, titles, currency names).
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable
 
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _MAX_CARDINAL = 10**15
@@ -16,10 +17,15 @@ _MAX_CARDINAL = 10**15
 
 
 @functools.cache
-def _engine() -> Any:
-    import inflect
+def _num2words() -> Callable[..., str]:
+    from num2words import num2words
 
-    return inflect.engine()
+    return num2words  # type: ignore[no-any-return]
+
+
+def _american(words: str) -> str:
+    """No commas and no "and" inside a number: "one hundred one", as en-US speakers say it."""
+    return words.replace(",", "").replace(" and ", " ")
 
 
 def digits(text: str) -> str:
@@ -28,17 +34,17 @@ def digits(text: str) -> str:
 
 
 def cardinal(n: int) -> str:
-    """``1234`` -> ``"one thousand two hundred thirty-four"`` (no commas, no "and")."""
+    """``1234`` -> ``"one thousand two hundred thirty-four"``."""
     if n >= _MAX_CARDINAL:
         return digits(str(n))
-    return str(_engine().number_to_words(n, andword="")).replace(",", "")
+    return _american(_num2words()(n, lang="en"))
 
 
 def ordinal(n: int) -> str:
     """``21`` -> ``"twenty-first"``."""
     if n >= _MAX_CARDINAL:
         return digits(str(n)) + "th"
-    return str(_engine().ordinal(cardinal(n)))
+    return _american(_num2words()(n, lang="en", to="ordinal"))
 
 
 def year(n: int) -> str:

@@ -80,7 +80,9 @@ class TextFrontend:
         """What ``encode`` turns into ids, as text (IPA, ``{ARPABET}`` groups, or letters)."""
         text = _check_text(text)
         if self.config.phonemizer == "official":
-            return official.to_display(official.phonemize_tokens(text, self._lexicon()))
+            lexicon = self._lexicon()
+            shown = official.to_display(official.phonemize_tokens(text, lexicon))
+            return shown[:-1] if lexicon is not None and shown.endswith(" ") else shown
         return " ".join(p for p in self._phonemize_sentences(self.split_sentences(text)) if p)
 
     # ------------------------------------------------------------------ ids

@@ -77,6 +77,11 @@ def get_backend(language: str, source: str = "bundled") -> Any:
     flags such as ``(en)`` are removed so they never reach the symbol table.
     """
     library, data_path = _library_paths(source)
+    chatter = logging.getLogger(__name__ + ".phonemizer")
+    if chatter.level == logging.NOTSET:
+        # phonemizer warns about word-count mismatches that are expected once punctuation is
+        # kept; show only its errors unless the user configured this logger.
+        chatter.setLevel(logging.ERROR)
     try:
         from phonemizer.backend import EspeakBackend
         from phonemizer.backend.espeak.wrapper import EspeakWrapper
@@ -93,7 +98,7 @@ def get_backend(language: str, source: str = "bundled") -> Any:
                 with_stress=True,
                 language_switch="remove-flags",
                 words_mismatch="ignore",
-                logger=logging.getLogger(__name__ + ".phonemizer"),
+                logger=chatter,
             )
         except RuntimeError as e:
             if "not supported" in str(e):

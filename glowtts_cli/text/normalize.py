@@ -22,8 +22,13 @@ _QUOTES = str.maketrans(
         "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"', "‹": '"', "›": '"',
         "‐": "-", "‑": "-", "‒": "-", "−": "-", "﹣": "-", "－": "-",
         "\u2028": "\n", "\u2029": "\n", "\x85": "\n",
+        # CJK punctuation, so pauses survive phonemisation (phonemizer keeps ASCII marks)
+        "。": ". ", "，": ", ", "、": ", ", "！": "! ", "？": "? ", "：": ": ", "；": "; ",
+        "「": '"', "」": '"', "『": '"', "』": '"', "【": "(", "】": ")", "《": '"', "》": '"',
+        "〈": '"', "〉": '"',
     }
 )  # fmt: skip
+_FULLWIDTH_RE = re.compile("[\uff01-\uff5e]+")  # fullwidth ASCII variants
 _KEEP_FORMAT = {"\u200c", "\u200d"}  # zero-width (non-)joiners matter in Persian and Indic text
 _SPACED_DASH_RE = re.compile(r"\s*(?:—|―|--+|\s–\s|\s-\s)\s*")
 _ELLIPSIS_RE = re.compile(r"\.{3,}|…+")
@@ -53,6 +58,7 @@ def clean_unicode(text: str) -> str:
     breaks are kept as single newlines so the sentence splitter can use them).
     """
     text = unicodedata.normalize("NFC", text)
+    text = _FULLWIDTH_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     text = text.translate(_QUOTES)
     text = _drop_invisible(text)
     text = _ELLIPSIS_RE.sub("…", text)

@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from glowtts_cli.errors import ConfigError
 from glowtts_cli.text.symbols import ARPABET
@@ -51,8 +51,14 @@ def _inflect_engine() -> object:
 
 
 def _words(number: int | str, **kwargs: object) -> str:
-    engine = _inflect_engine()
-    return str(engine.number_to_words(number, **kwargs))  # type: ignore[attr-defined]
+    engine: Any = _inflect_engine()
+    try:
+        return str(engine.number_to_words(number, **kwargs))
+    except Exception as e:  # inflect.NumOutOfRangeError: 37 digits or more
+        if type(e).__name__ != "NumOutOfRangeError":
+            raise
+        # Departure from the original, which crashes here: read the digits one by one.
+        return " ".join(str(engine.number_to_words(d)) for d in str(number) if d.isdigit())
 
 
 def _unit(amount: int, singular: str) -> str:
