@@ -196,17 +196,18 @@ def _hub_download(repo_id: str, filename: str, revision: str | None, *, name: st
             f"Revision '{revision}' of {repo_id} not found.",
             hint="Use a branch, tag or commit that exists, or leave @revision out.",
         ) from e
-    except EntryNotFoundError as e:
-        raise VoiceNotFoundError(
-            f"{repo_id}{at} has no {filename}: it is not a glowtts voice.",
-            hint="A voice repo holds config.json and model.safetensors.",
-        ) from e
+    # LocalEntryNotFoundError subclasses EntryNotFoundError: it must be caught first.
     except LocalEntryNotFoundError as e:
         offline = _offline()
         why = "offline mode is on (HF_HUB_OFFLINE)" if offline else "the Hub could not be reached"
         raise OfflineError(
             f"Voice '{name}' is not in the local cache and {why}.",
             hint=f"Connect and run `glowtts voices download {name}` once; it then works offline.",
+        ) from e
+    except EntryNotFoundError as e:
+        raise VoiceNotFoundError(
+            f"{repo_id}{at} has no {filename}: it is not a glowtts voice.",
+            hint="A voice repo holds config.json and model.safetensors.",
         ) from e
     except HfHubHTTPError as e:
         status = getattr(getattr(e, "response", None), "status_code", None)
@@ -318,3 +319,30 @@ def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> str:
         )
         raise GlowTTSError(f"Publishing to {repo_id} failed: {e}", hint=hint) from e
     return str(getattr(commit, "oid", ""))
+
+
+def download_vocoder_repo(spec: str) -> Path:
+    """Fetch a vocoder repo (``org/name[@rev]``: an official checkpoint + config.json, or our
+    safetensors + config.json) and return its local folder."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import (
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    match = _REPO_SPEC.match(spec)
+    if not match:
+        raise VoiceNotFoundError(f"'{spec}' is not a Hub repo name (org/name[@revision]).")
+    repo_id, revision = match["repo"], match["rev"]
+    try:
+        return Path(snapshot_download(repo_id, revision=revision))
+    except LocalEntryNotFoundError as e:
+        raise OfflineError(
+            f"Vocoder '{spec}' is not in the local cache and the Hub cannot be reached.",
+            hint="Connect once to download it; it then works offline.",
+        ) from e
+    except (RepositoryNotFoundError, RevisionNotFoundError) as e:
+        raise VoiceNotFoundError(
+            f"Vocoder repo '{spec}' not found.", hint="Check the name and revision."
+        ) from e

@@ -28,12 +28,26 @@ CARD_FILE = "README.md"
 VOICE_FILES = (CONFIG_FILE, MODEL_FILE, VOCODER_FILE, CARD_FILE)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old content or the new one, never a torn file."""
+def _temp_beside(path: Path) -> Path:
+    """A new empty temporary file next to ``path`` with the usual (umask) permissions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; published voices must stay readable
+    return Path(tmp)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old content or the new one, never a torn file."""
+    tmp = _temp_beside(path)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -48,11 +62,10 @@ def save_tensors_atomic(tensors: Mapping[str, torch.Tensor], path: Path) -> None
     """``safetensors`` save through a temporary file and an atomic rename."""
     from safetensors.torch import save_file
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = _temp_beside(path)
     try:
-        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, tmp)
+        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -178,3 +191,15 @@ def load_model_state(voice_dir: Path) -> dict[str, torch.Tensor]:
     """The acoustic model's weights as float32 tensors."""
     state = load_tensors(voice_dir / MODEL_FILE)
     return {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
+
+
+def export_model_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The inference weights of a GlowTTS model: a folded copy, so the original stays trainable."""
+    import copy
+
+    from glowtts_cli.model.glow_tts import GlowTTS
+
+    if not isinstance(model, GlowTTS):
+        raise TypeError(f"expected a GlowTTS model, got {type(model).__name__}")
+    folded = copy.deepcopy(model).cpu().prepare_for_inference()
+    return {k: v.detach().clone() for k, v in folded.state_dict().items()}

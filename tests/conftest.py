@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest_plugins = ["hub_fixtures"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,3 +32,45 @@ def reference_dir() -> Path:
     if not path.is_dir():
         pytest.fail(f"reference folder {path} does not exist (GLOWTTS_REFERENCE_DIR)")
     return path
+
+
+def write_tiny_voice(folder: Path, *, n_speakers: int = 0, seed: int = 0) -> Path:
+    """A random-weight voice written by the real export code (tests only: it cannot speak)."""
+    import torch
+
+    from glowtts_cli.config import ModelConfig, TextConfig, VocoderConfig, VoiceConfig
+    from glowtts_cli.model.glow_tts import GlowTTS
+    from glowtts_cli.text.symbols import default_symbols
+    from glowtts_cli.voice_folder import export_model_state, save_voice
+
+    text = TextConfig(phonemizer="espeak", language="en-us", symbols=default_symbols("espeak"))
+    model_cfg = ModelConfig.tiny(n_vocab=text.n_vocab, n_mels=80)
+    speakers: tuple[str, ...] = ()
+    if n_speakers > 1:
+        from dataclasses import replace
+
+        model_cfg = replace(model_cfg, n_speakers=n_speakers, gin_channels=8)
+        speakers = tuple(f"spk{i}" for i in range(n_speakers))
+    cfg = VoiceConfig(
+        name="tiny-test",
+        description="Random weights for tests; it cannot speak.",
+        license="MIT",
+        text=text,
+        model=model_cfg,
+        vocoder=VocoderConfig(kind="griffin-lim", griffin_lim_iters=4),
+        speakers=speakers,
+    )
+    torch.manual_seed(seed)
+    return save_voice(folder, cfg, export_model_state(GlowTTS(model_cfg)))
+
+
+@pytest.fixture(scope="session")
+def tiny_voice_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session-wide tiny single-speaker voice folder."""
+    return write_tiny_voice(tmp_path_factory.mktemp("voices") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_multispeaker_voice_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session-wide tiny voice with three named speakers."""
+    return write_tiny_voice(tmp_path_factory.mktemp("voices") / "tiny3", n_speakers=3)

@@ -81,8 +81,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from glowtts_cli.cli import voices
+    from glowtts_cli.cli import say, voices
 
+    app.command("say")(say.say)
     app.add_typer(voices.app, name="voices")
 
 

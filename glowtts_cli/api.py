@@ -1,0 +1,355 @@
+"""The Python API: ``speak()``, ``Voice`` (front end + Glow-TTS + vocoder), ``Audio``.
+
+    from glowtts_cli import speak
+    speak("Hello world.").save("hello.wav")
+
+A ``Voice`` is loaded once and reused; ``Voice.stream`` yields audio sentence by sentence so that
+playback can start before a long text is finished. Sampling is reproducible with ``seed``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from glowtts_cli.audio.io import save as save_audio
+from glowtts_cli.config import VocoderConfig, VoiceConfig
+from glowtts_cli.errors import ConfigError, TextError, VoiceNotFoundError
+from glowtts_cli.hub import resolve
+from glowtts_cli.model.glow_tts import GlowTTS
+from glowtts_cli.model.official import load_state_dict_strict
+from glowtts_cli.text.frontend import TextFrontend
+from glowtts_cli.vocoder import Vocoder, load_vocoder
+from glowtts_cli.vocoder.threads import set_inference_threads
+from glowtts_cli.voice_folder import load_model_state, read_voice_config
+from glowtts_cli.voices import default_voice_name, suggest
+
+__all__ = ["Audio", "SynthesisOptions", "Voice", "select_device", "speak"]
+
+Samples = npt.NDArray[np.float32]
+
+NOISE_SCALE_RANGE = (0.0, 2.0)
+LENGTH_SCALE_RANGE = (0.1, 10.0)
+MAX_SENTENCE_SILENCE = 10.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SynthesisOptions:
+    """Per-call settings; ``None`` means "the voice's recommended value"."""
+
+    speaker: str | int | None = None
+    """Speaker name or index (multi-speaker voices only)."""
+    noise_scale: float | None = None
+    """Prior temperature, 0 to 2 (0 = deterministic, flat)."""
+    length_scale: float | None = None
+    """Duration multiplier, 0.1 to 10 (above 1 = slower)."""
+    sentence_silence: float | None = None
+    """Seconds of silence after each sentence, 0 to 10."""
+    seed: int | None = None
+    """Random seed for reproducible output."""
+
+    def __post_init__(self) -> None:
+        _check_range("noise_scale", self.noise_scale, *NOISE_SCALE_RANGE, low_open=False)
+        _check_range("length_scale", self.length_scale, *LENGTH_SCALE_RANGE, low_open=False)
+        _check_range("sentence_silence", self.sentence_silence, 0.0, MAX_SENTENCE_SILENCE)
+
+
+def _check_range(
+    name: str, value: float | None, low: float, high: float, *, low_open: bool = False
+) -> None:
+    if value is None:
+        return
+    flag = f"--{name.replace('_', '-')}"
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise ConfigError(f"{flag} must be a finite number, got {value!r}.")
+    if value < low or value > high or (low_open and value == low):
+        raise ConfigError(
+            f"{flag} must be between {low:g} and {high:g}, got {value:g}.",
+            hint="The voice's recommended value is used when the option is left out.",
+        )
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Mono float32 samples in [-1, 1] and their sample rate."""
+
+    samples: Samples
+    sample_rate: int
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return len(self.samples) / self.sample_rate
+
+    def save(self, path: str | Path) -> Path:
+        """Write WAV, FLAC or OGG (by extension), atomically."""
+        return save_audio(path, self.samples, self.sample_rate)
+
+    def play(self) -> None:
+        """Play through the default output device and wait until done."""
+        from glowtts_cli.audio.playback import play
+
+        play(self.samples, self.sample_rate)
+
+    @staticmethod
+    def concatenate(parts: Sequence[Audio], sample_rate: int) -> Audio:
+        """Join pieces of the same rate."""
+        if not parts:
+            return Audio(np.zeros(0, dtype=np.float32), sample_rate)
+        return Audio(np.concatenate([p.samples for p in parts]).astype(np.float32), sample_rate)
+
+
+def select_device(spec: str | torch.device | None = None) -> torch.device:
+    """``None``/``auto`` picks CUDA when present, else CPU; ``cpu`` or ``cuda[:N]`` explicitly."""
+    if isinstance(spec, torch.device):
+        return spec
+    if spec is None or spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(spec)
+    except (RuntimeError, ValueError) as e:
+        raise ConfigError(f"Unknown device '{spec}'.", hint="Use auto, cpu, cuda or cuda:N.") from e
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                f"Device '{spec}' was asked for but no CUDA device is available.",
+                hint="Use --device cpu (or leave it out).",
+            )
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"Device '{spec}' does not exist ({torch.cuda.device_count()} CUDA device(s)).",
+                hint="Use cuda:0 or leave --device out.",
+            )
+    elif device.type != "cpu":
+        raise ConfigError(f"Device type '{device.type}' is not supported.", hint="Use cpu or cuda.")
+    return device
+
+
+def _resolve_vocoder(spec: str | None, cfg: VoiceConfig) -> tuple[VocoderConfig, Path | None]:
+    """A ``--vocoder`` override: griffin-lim, a bundled name, a folder, or a Hub repo."""
+    if spec is None:
+        return cfg.vocoder, None
+    if spec == "griffin-lim":
+        return dataclasses.replace(cfg.vocoder, kind="griffin-lim"), None
+    from glowtts_cli.vocoder.bundled import BUNDLED
+
+    if spec in BUNDLED:
+        return VocoderConfig(kind="hifigan", source=spec), None
+    local = Path(spec).expanduser()
+    if local.is_dir():
+        return VocoderConfig(kind="hifigan", source=str(local)), local
+    if "/" in spec:
+        from glowtts_cli.hub import download_vocoder_repo
+
+        folder = download_vocoder_repo(spec)
+        return VocoderConfig(kind="hifigan", source=spec), folder
+    close = suggest(spec, ["griffin-lim", *BUNDLED])
+    raise ConfigError(
+        f"Unknown vocoder '{spec}'." + (f" Did you mean '{close[0]}'?" if close else ""),
+        hint=f"Use griffin-lim, {', '.join(BUNDLED)}, a folder, or a Hub repo org/name.",
+    )
+
+
+class Voice:
+    """A loaded voice: text front end, Glow-TTS acoustic model and vocoder on one device."""
+
+    def __init__(
+        self,
+        cfg: VoiceConfig,
+        model: GlowTTS,
+        vocoder: Vocoder,
+        *,
+        device: torch.device,
+        path: Path | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.model = model
+        self.vocoder = vocoder
+        self.device = device
+        self.path = path
+        self.frontend = TextFrontend(cfg.text)
+
+    @classmethod
+    def load(
+        cls,
+        spec: str | Path | None = None,
+        *,
+        device: str | torch.device | None = None,
+        vocoder: str | None = None,
+    ) -> Voice:
+        """Load a voice: a folder, catalog name or ``org/repo[@rev]`` (default: bundled voice)."""
+        if spec is None:
+            spec = default_voice_name()
+            if spec is None:
+                raise VoiceNotFoundError(
+                    "No voice is installed yet, and none was given with --voice.",
+                    hint="Pass a voice folder or Hub repo with --voice; see `glowtts voices list`.",
+                )
+        torch_device = select_device(device)
+        if torch_device.type == "cpu":
+            set_inference_threads()
+        folder = resolve(str(spec)).path
+        cfg = read_voice_config(folder)
+        model = GlowTTS(cfg.model)
+        model.prepare_for_inference()
+        load_state_dict_strict(model, load_model_state(folder), source=str(folder))
+        model.decoder.store_inverse()
+        voc_cfg, voc_path = _resolve_vocoder(vocoder, cfg)
+        if voc_path is None and voc_cfg.source == "voice":
+            voc_path = folder
+        voc = load_vocoder(voc_cfg, cfg.audio, voc_path)
+        return cls(
+            cfg, model.to(torch_device), voc.to(torch_device), device=torch_device, path=folder
+        )
+
+    # -- options -------------------------------------------------------------------------------
+
+    @property
+    def sample_rate(self) -> int:
+        """Output sample rate."""
+        return self.cfg.audio.sample_rate
+
+    def speaker_id(self, speaker: str | int | None) -> int | None:
+        """Map a speaker name or index to an id (None for single-speaker voices)."""
+        names = list(self.cfg.speakers)
+        if not self.cfg.model.multi_speaker:
+            if speaker is not None and speaker not in (0, *names):
+                raise ConfigError(
+                    f"Voice '{self.cfg.name}' has a single speaker; "
+                    f"--speaker {speaker} is not valid.",
+                    hint="Leave --speaker out.",
+                )
+            return None
+        listing = ", ".join(names) if names else f"0..{self.cfg.model.n_speakers - 1}"
+        if speaker is None:
+            return 0
+        if isinstance(speaker, int) or (isinstance(speaker, str) and speaker.isdigit()):
+            index = int(speaker)
+            if 0 <= index < self.cfg.model.n_speakers:
+                return index
+        elif speaker in names:
+            return names.index(speaker)
+        close = suggest(str(speaker), names)
+        raise ConfigError(
+            f"Unknown speaker '{speaker}'." + (f" Did you mean '{close[0]}'?" if close else ""),
+            hint=f"Speakers of {self.cfg.name}: {listing}.",
+        )
+
+    def _settings(self, options: SynthesisOptions) -> tuple[float, float, float]:
+        rec = self.cfg.inference
+        return (
+            rec.noise_scale if options.noise_scale is None else options.noise_scale,
+            rec.length_scale if options.length_scale is None else options.length_scale,
+            rec.sentence_silence if options.sentence_silence is None else options.sentence_silence,
+        )
+
+    def _generator(self, seed: int | None) -> torch.Generator | None:
+        if seed is None:
+            return None
+        generator = torch.Generator(device=self.device)
+        generator.manual_seed(seed)
+        return generator
+
+    # -- synthesis -----------------------------------------------------------------------------
+
+    def mels(
+        self,
+        batch: Sequence[Sequence[int]],
+        options: SynthesisOptions,
+        generator: torch.Generator | None = None,
+    ) -> list[torch.Tensor]:
+        """Token-id sequences -> one log-mel [M, T_y] each, in a single batched forward pass."""
+        if not batch:
+            return []
+        noise_scale, length_scale, _ = self._settings(options)
+        lengths = torch.tensor([len(ids) for ids in batch], dtype=torch.long)
+        x = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
+        for row, ids in enumerate(batch):
+            x[row, : len(ids)] = torch.tensor(list(ids), dtype=torch.long)
+        sid = self.speaker_id(options.speaker)
+        g = None
+        if sid is not None:
+            g = self.model.speaker_embedding(torch.full((len(batch),), sid, device=self.device))
+        out = self.model.infer(
+            x.to(self.device),
+            lengths.to(self.device),
+            g=g,
+            noise_scale=noise_scale,
+            length_scale=length_scale,
+            generator=generator,
+        )
+        return [out.y[i, :, : int(out.y_lengths[i])] for i in range(len(batch))]
+
+    @torch.no_grad()
+    def _vocode(self, mel: torch.Tensor) -> Samples:
+        wav = self.vocoder.vocode(mel.unsqueeze(0))  # [1, S]
+        return wav[0].clamp(-1.0, 1.0).float().cpu().numpy()
+
+    def _silence(self, seconds: float) -> Samples:
+        return np.zeros(round(seconds * self.sample_rate), dtype=np.float32)
+
+    def stream(self, text: str, options: SynthesisOptions | None = None) -> Iterator[Audio]:
+        """Yield audio sentence by sentence (each followed by the sentence silence)."""
+        options = options or SynthesisOptions()
+        self.speaker_id(options.speaker)  # fail before any work on a bad speaker
+        _, _, silence = self._settings(options)
+        generator = self._generator(options.seed)
+        sentences = self.frontend.encode_sentences(text)
+        if not sentences:
+            raise TextError("The text has nothing to say.", hint="Give some words to speak.")
+        for _, ids in sentences:
+            (mel,) = self.mels([ids], options, generator)
+            yield Audio(
+                np.concatenate([self._vocode(mel), self._silence(silence)]), self.sample_rate
+            )
+
+    def synthesize(self, text: str, options: SynthesisOptions | None = None) -> Audio:
+        """The whole text as one ``Audio`` (sentences joined by the sentence silence)."""
+        return Audio.concatenate(list(self.stream(text, options)), self.sample_rate)
+
+    def synthesize_batch(
+        self, texts: Sequence[str], options: SynthesisOptions | None = None
+    ) -> list[Audio]:
+        """Several texts in one acoustic-model forward pass (each text as one utterance)."""
+        options = options or SynthesisOptions()
+        batch = [self.frontend.encode(text) for text in texts]
+        mels = self.mels(batch, options, self._generator(options.seed))
+        return [Audio(self._vocode(mel), self.sample_rate) for mel in mels]
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_voice(spec: str | None, device: str | None, vocoder: str | None) -> Voice:
+    return Voice.load(spec, device=device, vocoder=vocoder)
+
+
+def speak(
+    text: str,
+    voice: str | Path | Voice | None = None,
+    *,
+    speaker: str | int | None = None,
+    noise_scale: float | None = None,
+    length_scale: float | None = None,
+    sentence_silence: float | None = None,
+    seed: int | None = None,
+    device: str | None = None,
+    vocoder: str | None = None,
+) -> Audio:
+    """Synthesize ``text`` with a voice (default: the bundled one). Loaded voices are cached."""
+    options = SynthesisOptions(
+        speaker=speaker,
+        noise_scale=noise_scale,
+        length_scale=length_scale,
+        sentence_silence=sentence_silence,
+        seed=seed,
+    )
+    if not isinstance(voice, Voice):
+        voice = _cached_voice(None if voice is None else str(voice), device, vocoder)
+    return voice.synthesize(text, options)

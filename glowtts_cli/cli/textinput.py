@@ -1,0 +1,69 @@
+"""Where ``glowtts say`` gets its text: the argument, ``-``/piped stdin, or ``--text-file``.
+
+Input is decoded strictly as UTF-8; binary data is refused with a clear error instead of being
+spoken as garbage.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+
+from glowtts_cli.errors import TextError
+
+_MAX_CONTROL_FRACTION = 0.01
+
+
+def decode_text(data: bytes, *, source: str) -> str:
+    """Strict UTF-8 (BOM allowed); refuse NUL bytes and text made of control characters."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise TextError(
+            f"{source} is not UTF-8 text (invalid byte at offset {e.start}).",
+            hint="Pass plain text; convert other encodings with iconv -t UTF-8.",
+        ) from e
+    control = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f\v")
+    if "\x00" in text or control > max(1, _MAX_CONTROL_FRACTION * len(text)):
+        raise TextError(
+            f"{source} looks like binary data, not text.",
+            hint="Pass plain UTF-8 text.",
+        )
+    return text
+
+
+def read_text(text: str | None, text_file: Path | None, *, stdin: BinaryIO | None = None) -> str:
+    """Pick the text source; exactly one of argument, stdin or file must be given."""
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    if text is not None and text_file is not None:
+        raise TextError("Give the text either as an argument or with --text-file, not both.")
+    if text_file is not None:
+        try:
+            data = text_file.read_bytes()
+        except OSError as e:
+            raise TextError(
+                f"Cannot read --text-file {text_file}: {e.strerror or e}.",
+                hint="Check the path.",
+            ) from e
+        result = decode_text(data, source=str(text_file))
+    elif text == "-" or (text is None and not _is_tty(stdin)):
+        result = decode_text(stdin.read(), source="standard input")
+    elif text is None:
+        raise TextError(
+            "No text given.",
+            hint='Try: glowtts say "Hello world" -o hello.wav  (or pipe text in, or --text-file)',
+        )
+    else:
+        result = text
+    if not result.strip():
+        raise TextError("The text is empty.", hint="Give some words to speak.")
+    return result
+
+
+def _is_tty(stream: BinaryIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
