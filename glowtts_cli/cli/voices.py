@@ -165,3 +165,27 @@ def push(
     commit = push_voice(folder, repo_id, private=private)
     err_console().print(f"[green]published:[/] {repo_id}@{commit}")
     typer.echo(f"{repo_id}@{commit}")
+
+
+@app.command("import-official")
+def import_official(
+    checkpoint: Path = typer.Argument(..., help="Official glow-tts checkpoint (.pth)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Voice folder to create."),
+    blank: bool | None = typer.Option(
+        None, "--blank/--no-blank", help="Blank-token model? [default: detected]"
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", help="Official config JSON for non-base models."
+    ),
+    name: str = typer.Option("glowtts-ljspeech", "--name", help="Name of the new voice."),
+    vocoder: str = typer.Option(
+        "ljspeech", "--vocoder", help="Bundled HiFi-GAN: ljspeech or universal."
+    ),
+) -> None:
+    """Turn an official glow-tts LJSpeech checkpoint into a voice folder."""
+    from glowtts_cli.official_voice import import_official as run_import
+
+    folder = run_import(checkpoint, out, blank=blank, config=config, name=name, vocoder=vocoder)
+    err_console().print(
+        f'[green]imported:[/] {folder}  (try: glowtts say "Hello." --voice {folder} --play)'
+    )
