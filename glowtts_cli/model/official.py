@@ -271,5 +271,12 @@ def glowtts_from_official(
         CheckpointError: the weights do not fit that config.
     """
     model = GlowTTS(ModelConfig.from_official(dict(official_kwargs)))
-    load_state_dict_strict(model, from_official_state_dict(state_dict), source="official weights")
+    # Checked in the official naming, so that an error names the keys as the checkpoint has them.
+    ours = from_official_state_dict(state_dict)
+    check_state_dict(
+        to_official_state_dict({k: tuple(v.shape) for k, v in model.state_dict().items()}),
+        to_official_state_dict({k: tuple(v.shape) for k, v in ours.items()}),
+        source="the official weights",
+    )
+    load_state_dict_strict(model, ours, source="the official weights")
     return model.eval()
