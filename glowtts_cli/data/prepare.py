@@ -23,7 +23,7 @@ import json
 import os
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,6 +158,7 @@ def prepare_dataset(
     text: TextConfig,
     audio: AudioConfig,
     options: PrepareOptions | None = None,
+    exclude: Collection[str] = frozenset(),
     on_progress: ProgressFn | None = None,
 ) -> PreparedDataset:
     """Compute (or reuse) features for every clip of a dataset and write the split manifest.
@@ -168,6 +169,8 @@ def prepare_dataset(
         text: the target voice's text front end; its ids are what the model embeds.
         audio: the target voice's audio/mel settings.
         options: cleaning and split settings.
+        exclude: utterance ids to leave out, e.g. ``check_dataset(...).bad_ids`` when the
+            user chose to skip the clips the checker rejected.
         on_progress: called as ``(done, total)`` after each clip.
 
     Raises:
@@ -177,6 +180,7 @@ def prepare_dataset(
     opts = options or PrepareOptions()
     manifest = read_manifest(data_dir)
     utterances, skipped = _usable(manifest, opts)
+    utterances = [u for u in utterances if u.id not in exclude]
     directory = Path(run_dir) / PREPARED_DIR
     directory.mkdir(parents=True, exist_ok=True)
     settings = _settings(text, audio, opts)

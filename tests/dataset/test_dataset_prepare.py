@@ -176,6 +176,11 @@ def test_problems_stop_preparation_unless_skipped(tmp_path: Path) -> None:
     assert {(i.where, issue_kind(i)) for i in prepared.skipped} == found
     assert len(prepared.train) + len(prepared.val) == 4
     assert prepared.reused == 4  # the good clips prepared before the failure were kept
+    fewer = prepare_dataset(
+        data, tmp_path / "run", text=TEXT, audio=AUDIO, exclude={"gone", "dots", "junk", "utt0"}
+    )
+    assert sorted(u.id for u in (*fewer.train, *fewer.val)) == ["utt1", "utt2", "utt3"]
+    assert fewer.skipped == () and (fewer.computed, fewer.reused) == (0, 3)
 
     (data / "metadata.csv").write_text("a|b|c|d\n", "utf-8")
     with pytest.raises(DatasetError, match="metadata"):
