@@ -608,3 +608,83 @@ class VoiceConfig:
             not self.speakers or len(self.speakers) == n_spk,
             f"{len(self.speakers)} speaker names for a model with {n_spk} speaker(s)",
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    """Optimisation and bookkeeping of a training run (official recipe by default)."""
+
+    batch_size: int = 16
+    """Clips per step (per process under DDP); the official recipe uses 32 per GPU."""
+    max_steps: int = 100_000
+    """Stop after this many optimizer steps."""
+    learning_rate: float = 1.0
+    """Noam base rate (official 1.0); for ``constant``/``exponential`` the rate itself."""
+    scheduler: str = "noam"
+    """``noam`` (warm-up then 1/sqrt decay, official), ``constant`` or ``exponential``."""
+    warmup_steps: int = 4000
+    """Noam warm-up steps."""
+    lr_decay: float = 0.999875
+    """Per-step factor of the ``exponential`` schedule."""
+    betas: tuple[float, float] = (0.9, 0.98)
+    """Adam betas (official)."""
+    eps: float = 1e-9
+    """Adam epsilon (official)."""
+    grad_clip_value: float = 5.0
+    """Gradients are clipped by value (official ``clip_grad_value_``)."""
+    seed: int = 1234
+    """Seed of the model init, data order and every random draw."""
+    ddi: bool = True
+    """Data-dependent ActNorm init on the first batch (training from scratch only)."""
+    amp: bool = True
+    """Mixed precision on CUDA (ignored on CPU)."""
+    checkpoint_every: int = 500
+    """Save a resumable checkpoint every N steps."""
+    keep_last: int = 3
+    """Checkpoints kept besides the best one."""
+    eval_every: int = 1000
+    """Validate (loss, images, audio) every N steps."""
+    log_every: int = 20
+    """Write metrics every N steps."""
+    max_bad_steps: int = 10
+    """Consecutive non-finite losses tolerated (each skipped) before the run stops."""
+    num_workers: int = 0
+    """DataLoader worker processes."""
+    bucket_batches: int = 8
+    """Batches per length bucket of the sampler."""
+
+    def __post_init__(self) -> None:
+        _check(self.batch_size >= 1, "train.batch_size must be >= 1")
+        _check(self.max_steps >= 1, "train.max_steps must be >= 1")
+        _check(self.learning_rate > 0, "train.learning_rate must be > 0")
+        _check(
+            self.scheduler in ("noam", "constant", "exponential"),
+            f"train.scheduler must be noam, constant or exponential, not '{self.scheduler}'",
+        )
+        _check(self.warmup_steps >= 1, "train.warmup_steps must be >= 1")
+        _check(0 < self.lr_decay <= 1, "train.lr_decay must be in (0, 1]")
+        _check(self.grad_clip_value > 0, "train.grad_clip_value must be > 0")
+        _check(
+            min(self.checkpoint_every, self.eval_every, self.log_every, self.keep_last) >= 1,
+            "train intervals and keep_last must be >= 1",
+        )
+        _check(self.max_bad_steps >= 1, "train.max_bad_steps must be >= 1")
+
+    @classmethod
+    def finetune(cls, **overrides: Any) -> TrainConfig:
+        """Fine-tuning defaults: a constant small rate, no warm-up, no DDI, frequent saves."""
+        base: dict[str, Any] = {
+            "scheduler": "constant",
+            "learning_rate": 1e-4,
+            "max_steps": 2000,
+            "ddi": False,
+            "checkpoint_every": 200,
+            "eval_every": 500,
+        }
+        base.update(overrides)
+        return cls(**base)

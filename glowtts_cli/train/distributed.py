@@ -1,0 +1,64 @@
+"""Multi-process training with PyTorch's own DistributedDataParallel, started by ``torchrun``.
+
+``torchrun --nproc-per-node N -m glowtts_cli train ...`` sets RANK/WORLD_SIZE/LOCAL_RANK; the same
+command then trains on N processes (NCCL on GPUs, gloo on CPUs). Only rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    """This process's place in the job (rank 0 of 1 without torchrun)."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        """Rank 0 writes checkpoints, logs and the exported voice."""
+        return self.rank == 0
+
+
+def from_environment() -> DistInfo:
+    """Read torchrun's variables (single process when they are absent)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return DistInfo()
+    return DistInfo(
+        rank=int(os.environ["RANK"]),
+        world_size=world,
+        local_rank=int(os.environ.get("LOCAL_RANK", "0")),
+    )
+
+
+def init_process_group(info: DistInfo, device: torch.device) -> None:
+    """Join the job's process group (no-op for a single process or if already joined)."""
+    if info.world_size <= 1 or dist.is_initialized():
+        return
+    backend = "nccl" if device.type == "cuda" else "gloo"
+    dist.init_process_group(backend=backend, rank=info.rank, world_size=info.world_size)
+
+
+def all_reduce_mean(value: torch.Tensor) -> torch.Tensor:
+    """Average a tensor over all processes (identity without a process group)."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    out = value.detach().clone()
+    dist.all_reduce(out)
+    return out / dist.get_world_size()
+
+
+def wrap(model: torch.nn.Module, info: DistInfo, device: torch.device) -> torch.nn.Module:
+    """DistributedDataParallel around ``model`` when running under torchrun."""
+    if info.world_size <= 1:
+        return model
+    ids = [device.index] if device.type == "cuda" and device.index is not None else None
+    return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)

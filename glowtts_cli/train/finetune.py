@@ -1,0 +1,354 @@
+"""Entry points the CLI calls: ``train`` from scratch, ``finetune`` from a voice, ``export``.
+
+A run folder holds ``run.json`` (what is being trained), ``prepared/`` (features),
+``checkpoints/``, logs and, at the end, ``voice/``. Running the same command on the same folder
+resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from glowtts_cli.config import (
+    ModelConfig,
+    TextConfig,
+    TrainConfig,
+    TrainingInfo,
+    VoiceConfig,
+    from_dict,
+    load_json,
+    to_dict,
+)
+from glowtts_cli.data.prepare import PreparedDataset, prepare_dataset
+from glowtts_cli.data.validate import check_dataset
+from glowtts_cli.errors import ConfigError, TrainingError
+from glowtts_cli.hub import resolve
+from glowtts_cli.model.glow_tts import GlowTTS
+from glowtts_cli.text.frontend import TextFrontend
+from glowtts_cli.text.symbols import default_symbols
+from glowtts_cli.train import distributed
+from glowtts_cli.train.checkpoint import (
+    BEST_NAME,
+    checkpoint_dir,
+    latest_checkpoint,
+    load_checkpoint,
+)
+from glowtts_cli.train.loop import StepReport, Trainer, TrainResult
+from glowtts_cli.train.warmstart import extend_symbols, speaker_table, warm_start
+from glowtts_cli.voice_folder import (
+    atomic_write_bytes,
+    export_model_state,
+    load_model_state,
+    read_voice_config,
+    save_voice,
+)
+
+logger = logging.getLogger(__name__)
+
+RUN_FILE = "run.json"
+VOICE_DIR = "voice"
+MULTI_SPEAKER_GIN = 256
+"""Speaker embedding width for multi-speaker models (the official LibriTTS model used 256)."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a run folder trains; written once, read on every resume."""
+
+    kind: str
+    """``train`` or ``finetune``."""
+    data_dir: str
+    """The dataset folder."""
+    voice: VoiceConfig
+    """The voice being made (front end, audio, model, speakers, vocoder)."""
+    train: TrainConfig
+    """Optimisation settings."""
+    base_voice: str = ""
+    """The voice fine-tuned from."""
+
+    def to_json(self) -> str:
+        """Serialised form (``run.json``)."""
+        data = {"kind": self.kind, "data_dir": self.data_dir, "base_voice": self.base_voice,
+                "voice": to_dict(self.voice), "train": to_dict(self.train)}  # fmt: skip
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def read(cls, run_dir: Path) -> RunSpec | None:
+        """The spec of an existing run folder, or None for a new one."""
+        path = run_dir / RUN_FILE
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text("utf-8"))
+        return cls(
+            kind=data["kind"],
+            data_dir=data["data_dir"],
+            voice=from_dict(VoiceConfig, data["voice"], where=f"{path}:voice"),
+            train=from_dict(TrainConfig, data["train"], where=f"{path}:train"),
+            base_voice=data.get("base_voice", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Callbacks:
+    """Progress hooks for the CLI (all optional)."""
+
+    on_check: Callable[[int, int], None] | None = None
+    on_prepare: Callable[[int, int], None] | None = None
+    on_step: Callable[[StepReport], None] | None = None
+    on_stage: Callable[[str], None] | None = None
+
+
+def model_preset(config: str, n_vocab: int) -> ModelConfig:
+    """``base``/``small``/``tiny`` or a JSON file holding a ModelConfig."""
+    path = Path(config)
+    if path.suffix == ".json" or path.is_file():
+        cfg = load_json(ModelConfig, path)
+        return dataclasses.replace(cfg, n_vocab=n_vocab)
+    return ModelConfig.preset(config, n_vocab=n_vocab)
+
+
+def _speakers_of(data_dir: Path) -> tuple[str, ...]:
+    from glowtts_cli.data.manifest import read_manifest
+
+    return read_manifest(data_dir).speakers
+
+
+def plan_train(
+    data_dir: Path,
+    *,
+    config: str = "small",
+    language: str = "en-us",
+    add_blank: bool = True,
+    name: str | None = None,
+    train: TrainConfig | None = None,
+) -> RunSpec:
+    """What ``glowtts train`` trains: espeak front end, a preset model, the data's speakers."""
+    text = TextConfig(
+        language=language, phonemizer="espeak", symbols=default_symbols("espeak"),
+        add_blank=add_blank,
+    )  # fmt: skip
+    model = model_preset(config, text.n_vocab)
+    speakers = _speakers_of(data_dir)
+    if len(speakers) > 1:
+        model = dataclasses.replace(
+            model, n_speakers=len(speakers), gin_channels=model.gin_channels or MULTI_SPEAKER_GIN
+        )
+    voice = VoiceConfig(
+        name=name or data_dir.resolve().name,
+        language=language,
+        license="unknown",
+        text=text,
+        audio=dataclasses.replace(VoiceConfig(name="x").audio, n_mels=model.n_mels),
+        model=model,
+        speakers=speakers if len(speakers) > 1 else (),
+    )
+    return RunSpec("train", str(data_dir.resolve()), voice, train or TrainConfig())
+
+
+def _new_symbols(data_dir: Path, text: TextConfig) -> list[str]:
+    """Symbols the data's transcripts need that the voice's table lacks (espeak voices)."""
+    if text.phonemizer == "official":
+        return []
+    from glowtts_cli.data.manifest import read_manifest
+
+    frontend = TextFrontend(text)
+    found: dict[str, None] = {}
+    for utt in read_manifest(data_dir).utterances:
+        if not utt.text.strip():
+            continue
+        try:
+            phonemes = frontend.phonemize(utt.text)
+        except Exception:  # the checker reports unreadable transcripts
+            continue
+        found.update(dict.fromkeys(ch for ch in phonemes if ch not in text.symbols))
+    return list(found)
+
+
+def plan_finetune(
+    data_dir: Path, base_spec: str, *, name: str | None = None, train: TrainConfig | None = None
+) -> tuple[RunSpec, VoiceConfig, Path]:
+    """What ``glowtts finetune`` will train, and the base voice's config and folder."""
+    base_dir = resolve(base_spec).path
+    base = read_voice_config(base_dir)
+    text = extend_symbols(base.text, _new_symbols(data_dir, base.text))
+    speakers, _ = speaker_table(base, _speakers_of(data_dir))
+    model = dataclasses.replace(
+        base.model, n_vocab=text.n_vocab, n_speakers=max(len(speakers), base.model.n_speakers)
+    )
+    voice = dataclasses.replace(
+        base,
+        name=name or data_dir.resolve().name,
+        description=f"Fine-tuned from {base.name} on {data_dir.resolve().name}.",
+        text=text,
+        model=model,
+        speakers=speakers or base.speakers,
+    )
+    spec = RunSpec("finetune", str(data_dir.resolve()), voice, train or TrainConfig.finetune(),
+                   base_voice=base_spec)  # fmt: skip
+    return spec, base, base_dir
+
+
+def _resolve_spec(run_dir: Path, wanted: RunSpec, max_steps: int | None) -> tuple[RunSpec, bool]:
+    """The spec to run: the folder's own when it exists (resume), else ``wanted``."""
+    existing = RunSpec.read(run_dir)
+    if existing is None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(run_dir / RUN_FILE, wanted.to_json().encode("utf-8"))
+        return wanted, False
+    if Path(existing.data_dir) != Path(wanted.data_dir) or existing.kind != wanted.kind:
+        raise TrainingError(
+            f"{run_dir} already holds a {existing.kind} run on {existing.data_dir}.",
+            hint="Choose another --out folder, or run the same command again to resume it.",
+        )
+    if max_steps is not None and max_steps != existing.train.max_steps:
+        existing = dataclasses.replace(
+            existing, train=dataclasses.replace(existing.train, max_steps=max_steps)
+        )
+        atomic_write_bytes(run_dir / RUN_FILE, existing.to_json().encode("utf-8"))
+    return existing, True
+
+
+def _prepare(spec: RunSpec, run_dir: Path, calls: Callbacks) -> PreparedDataset:
+    if calls.on_stage:
+        calls.on_stage("checking the dataset")
+    frontend = TextFrontend(spec.voice.text)
+    check_dataset(spec.data_dir, frontend, on_progress=calls.on_check).raise_for_errors()
+    if calls.on_stage:
+        calls.on_stage("preparing features")
+    return prepare_dataset(
+        spec.data_dir, run_dir, text=spec.voice.text, audio=spec.voice.audio,
+        on_progress=calls.on_prepare,
+    )  # fmt: skip
+
+
+def _audio_renderer(voice: VoiceConfig, device: torch.device) -> Callable[[torch.Tensor], Any]:
+    """Vocode evaluation mels with the voice's vocoder (Griffin-Lim if it cannot be loaded)."""
+    from glowtts_cli.vocoder import GriffinLim, Vocoder, load_vocoder
+
+    holder: list[Vocoder] = []
+
+    def render(mel: torch.Tensor) -> npt.NDArray[np.float32]:
+        if not holder:
+            try:
+                holder.append(load_vocoder(voice.vocoder, voice.audio).to(device))
+            except Exception as e:  # evaluation audio must never stop training
+                logger.warning("vocoder unavailable for samples (%s); using Griffin-Lim", e)
+                holder.append(GriffinLim(voice.audio).to(device))
+        with torch.no_grad():
+            wav = holder[0].vocode(mel.unsqueeze(0).to(device))[0]
+        return wav.clamp(-1, 1).float().cpu().numpy()
+
+    return render
+
+
+def run(
+    spec: RunSpec,
+    run_dir: Path,
+    *,
+    device: torch.device,
+    calls: Callbacks | None = None,
+    max_steps: int | None = None,
+    make_model: Callable[[], GlowTTS] | None = None,
+) -> tuple[TrainResult, Path | None]:
+    """Train (or resume) a run; returns the result and the exported voice folder (rank 0)."""
+    calls = calls or Callbacks()
+    spec, resuming = _resolve_spec(run_dir, spec, max_steps)
+    info = distributed.from_environment()
+    distributed.init_process_group(info, device)
+    prepared = _prepare(spec, run_dir, calls)
+    torch.manual_seed(spec.train.seed)
+    model = make_model() if (make_model is not None and not resuming) else GlowTTS(spec.voice.model)
+    trainer = Trainer(
+        run_dir=run_dir, voice=spec.voice, train=spec.train, model=model, prepared=prepared,
+        device=device, dist=info, from_scratch=spec.kind == "train",
+        evaluate_audio=_audio_renderer(spec.voice, device),
+    )  # fmt: skip
+    if trainer.resume_if_possible() and calls.on_stage:
+        calls.on_stage(f"resumed at step {trainer.step}")
+    trainer.model = distributed.wrap(trainer.raw, info, device)
+    if calls.on_stage:
+        calls.on_stage("training")
+    result = trainer.run(calls.on_step)
+    voice_dir = export(run_dir) if info.is_main else None
+    return result, voice_dir
+
+
+def train(
+    data_dir: Path, run_dir: Path, *, device: torch.device, calls: Callbacks | None = None,
+    config: str = "small", language: str = "en-us", add_blank: bool = True,
+    name: str | None = None, train_cfg: TrainConfig | None = None, max_steps: int | None = None,
+) -> tuple[TrainResult, Path | None]:  # fmt: skip
+    """Train a new voice from scratch on ``data_dir`` (or resume the run in ``run_dir``)."""
+    if RunSpec.read(run_dir) is not None:
+        spec = RunSpec.read(run_dir)
+        assert spec is not None
+    else:
+        spec = plan_train(
+            data_dir, config=config, language=language, add_blank=add_blank, name=name,
+            train=train_cfg,
+        )  # fmt: skip
+    return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps)
+
+
+def finetune(
+    data_dir: Path, base_voice: str, run_dir: Path, *, device: torch.device,
+    calls: Callbacks | None = None, name: str | None = None,
+    train_cfg: TrainConfig | None = None, max_steps: int | None = None,
+) -> tuple[TrainResult, Path | None]:  # fmt: skip
+    """Fine-tune ``base_voice`` on ``data_dir`` (or resume the run in ``run_dir``)."""
+    existing = RunSpec.read(run_dir)
+    if existing is not None:
+        return run(existing, run_dir, device=device, calls=calls, max_steps=max_steps)
+    spec, base, base_dir = plan_finetune(data_dir, base_voice, name=name, train=train_cfg)
+    _, rows = speaker_table(base, spec.voice.speakers)
+
+    def make_model() -> GlowTTS:
+        _, model = warm_start(
+            base, load_model_state(base_dir), text=spec.voice.text,
+            speakers=spec.voice.speakers, rows=rows, seed=spec.train.seed,
+        )  # fmt: skip
+        return model
+
+    return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps,
+               make_model=make_model)  # fmt: skip
+
+
+def export(run_dir: Path, out: Path | None = None, *, which: str = "best") -> Path:
+    """Write a voice folder from a run's best (or last) checkpoint; default ``run_dir/voice``."""
+    spec = RunSpec.read(run_dir)
+    if spec is None:
+        raise TrainingError(f"{run_dir} is not a training run folder (no {RUN_FILE}).")
+    best = checkpoint_dir(run_dir) / BEST_NAME
+    path = best if which == "best" and best.is_file() else latest_checkpoint(run_dir)
+    if path is None:
+        raise TrainingError(
+            f"{run_dir} has no checkpoint yet.", hint="Train for a few steps first."
+        )
+    if which not in ("best", "last"):
+        raise ConfigError(f"Unknown checkpoint choice '{which}'.", hint="Use best or last.")
+    state = load_checkpoint(path)
+    model = GlowTTS(spec.voice.model)
+    model.load_state_dict(state["model"])
+    prepared = PreparedDataset.read(run_dir)
+    frames = sum(u.n_frames for u in (*prepared.train, *prepared.val))
+    hours = frames * spec.voice.audio.hop_length / spec.voice.audio.sample_rate / 3600
+    info = TrainingInfo(
+        dataset=spec.data_dir,
+        hours=round(hours, 3),
+        steps=int(state["step"]),
+        base_voice=spec.base_voice,
+        final_losses={"val_loss": float(state["best_val"])} if state.get("best_val") else {},
+        notes=f"Trained with glowtts-cli ({spec.kind}); checkpoint {path.name}.",
+    )
+    voice = dataclasses.replace(spec.voice, training=info)
+    return save_voice(out or run_dir / VOICE_DIR, voice, export_model_state(model))

@@ -1,0 +1,385 @@
+"""The Glow-TTS training loop: MLE + duration loss, Adam, schedule, clipping, AMP, DDP, resume.
+
+One step = ``forward_train`` (flow forward + MAS) -> ``mle_loss + duration_loss`` -> backward ->
+gradients clipped by value at 5 (official) -> Adam. Everything a resumed run needs to continue
+exactly (model, optimizer, schedule, step, RNG, data order) goes into each checkpoint. Ctrl-C and
+SIGTERM stop after the current step and save first.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import torch
+from torch import nn
+
+from glowtts_cli.config import TrainConfig, VoiceConfig, to_dict
+from glowtts_cli.data.dataset import Batch, BucketBatchSampler, TextMelDataset, collate
+from glowtts_cli.data.prepare import PreparedDataset
+from glowtts_cli.errors import TrainingError
+from glowtts_cli.model.glow_tts import GlowTTS, TrainOutput
+from glowtts_cli.train.checkpoint import (
+    latest_checkpoint,
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from glowtts_cli.train.distributed import DistInfo, all_reduce_mean
+from glowtts_cli.train.losses import duration_loss, mle_loss
+from glowtts_cli.train.metrics import MetricsLogger
+from glowtts_cli.train.schedule import learning_rate_at
+
+EVAL_BATCHES = 8
+"""Validation batches per evaluation (bounds its cost on long validation sets)."""
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What the loop tells its caller after each optimizer step."""
+
+    step: int
+    max_steps: int
+    loss: float
+    loss_mle: float
+    loss_duration: float
+    learning_rate: float
+    steps_per_second: float
+    skipped: bool = False
+    """True when the loss was not finite and the update was skipped."""
+
+
+@dataclass
+class TrainResult:
+    """How a run ended."""
+
+    step: int
+    """Optimizer steps done in total (including earlier sessions of the run)."""
+    best_val_loss: float | None
+    """Lowest validation loss seen, if any evaluation ran."""
+    last_losses: dict[str, float] = field(default_factory=dict)
+    """Training losses of the last step."""
+    checkpoint: Path | None = None
+    """The last checkpoint written."""
+
+
+@dataclass(frozen=True)
+class Losses:
+    """The three loss values of one batch (tensors, for backward)."""
+
+    total: torch.Tensor
+    mle: torch.Tensor
+    duration: torch.Tensor
+    output: TrainOutput
+
+
+def compute_losses(model: nn.Module, raw: GlowTTS, batch: Batch, device: torch.device) -> Losses:
+    """Forward one batch through ``model`` (maybe DDP-wrapped ``raw``) and compute the losses."""
+    x, x_lengths = batch.x.to(device), batch.x_lengths.to(device)
+    y, y_lengths = batch.y.to(device), batch.y_lengths.to(device)
+    g = raw.speaker_embedding(batch.speakers.to(device)) if raw.cfg.multi_speaker else None
+    out: TrainOutput = model(x, x_lengths, y, y_lengths, g)
+    l_mle = mle_loss(out.z, out.mu_y, out.logs_y, out.logdet, out.y_mask)
+    l_dur = duration_loss(out.logw, out.logw_mas, x_lengths)
+    return Losses(l_mle + l_dur, l_mle, l_dur, out)
+
+
+class _StopFlag:
+    """Turns SIGINT/SIGTERM into "stop after this step" (a second Ctrl-C stops at once)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _StopFlag:
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        except ValueError:  # not the main thread: leave signals alone
+            self._previous.clear()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+class Trainer:
+    """Runs (or resumes) the optimisation of one model on one prepared dataset."""
+
+    def __init__(
+        self,
+        *,
+        run_dir: Path,
+        voice: VoiceConfig,
+        train: TrainConfig,
+        model: GlowTTS,
+        prepared: PreparedDataset,
+        device: torch.device,
+        dist: DistInfo | None = None,
+        from_scratch: bool = True,
+        evaluate_audio: Callable[[torch.Tensor], Any] | None = None,
+    ) -> None:
+        self.run_dir = run_dir
+        self.voice = voice
+        self.cfg = train
+        self.device = device
+        self.dist = dist or DistInfo()
+        self.from_scratch = from_scratch
+        self.raw = model.to(device)
+        self.model: nn.Module = self.raw
+        self.evaluate_audio = evaluate_audio
+        self.train_set = TextMelDataset(prepared, "train")
+        self.val_set = TextMelDataset(prepared, "val")
+        if len(self.train_set) == 0:
+            raise TrainingError("The prepared dataset has no training clips.")
+        self.sampler = BucketBatchSampler(
+            self.train_set.lengths,
+            train.batch_size,
+            seed=train.seed,
+            bucket_batches=train.bucket_batches,
+        )
+        self.optimizer = torch.optim.Adam(
+            self.raw.parameters(), lr=1.0, betas=train.betas, eps=train.eps
+        )
+        self._lr = learning_rate_at(train, model.cfg.encoder.hidden_channels)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr)
+        self.use_amp = train.amp and device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.step = 0
+        self.best_val: float | None = None
+        self.bad_steps = 0
+        self.last_checkpoint: Path | None = None
+        self.log = MetricsLogger(run_dir, enabled=self.dist.is_main)
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def state_dict(self, batches_done: int) -> dict[str, Any]:
+        """Everything needed to continue exactly from here."""
+        return {
+            "format": 1,
+            "step": self.step,
+            "model": self.raw.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "sampler": self.sampler.state_dict(batches_done),
+            "rng": rng_state(),
+            "best_val": self.best_val,
+            "voice": to_dict(self.voice),
+            "train": to_dict(self.cfg),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` (the model must have the same architecture)."""
+        self.raw.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.sampler.load_state_dict(state["sampler"])
+        set_rng_state(state["rng"])
+        self.step = int(state["step"])
+        self.best_val = state.get("best_val")
+
+    def resume_if_possible(self) -> bool:
+        """Load the newest checkpoint of the run folder; False if there is none."""
+        path = latest_checkpoint(self.run_dir)
+        if path is None:
+            return False
+        self.load_state_dict(load_checkpoint(path))
+        self.last_checkpoint = path
+        return True
+
+    def _save(self, batches_done: int, *, best: bool = False) -> None:
+        if self.dist.is_main:
+            self.last_checkpoint = save_checkpoint(
+                self.run_dir,
+                self.state_dict(batches_done),
+                self.step,
+                keep_last=self.cfg.keep_last,
+                best=best,
+            )
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def _batches(self) -> Iterator[Batch]:
+        """This pass's batches (this rank's share under DDP), without touching the global RNG."""
+        indices = list(self.sampler)
+        if self.dist.world_size > 1:
+            usable = len(indices) - len(indices) % self.dist.world_size
+            indices = indices[:usable][self.dist.rank :: self.dist.world_size]
+        if self.cfg.num_workers == 0:
+            for chunk in indices:
+                yield collate([self.train_set[i] for i in chunk])
+            return
+        loader = torch.utils.data.DataLoader(
+            self.train_set,
+            batch_sampler=indices,
+            collate_fn=collate,
+            num_workers=self.cfg.num_workers,
+            generator=torch.Generator().manual_seed(self.cfg.seed + self.step),
+        )
+        yield from loader
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _data_dependent_init(self, batch: Batch) -> None:
+        """Official ActNorm DDI: one forward pass on the first batch sets every ActNorm."""
+        self.raw.set_ddi(True)
+        with torch.no_grad():
+            compute_losses(self.raw, self.raw, batch, self.device)
+        self.raw.set_ddi(False)
+
+    def _optimize(self, batch: Batch) -> tuple[Losses, bool]:
+        """One update; returns the losses and whether the update was applied."""
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.autocast("cuda", dtype=torch.float16, enabled=self.use_amp):
+            losses = compute_losses(self.model, self.raw, batch, self.device)
+        finite = bool(torch.isfinite(losses.total.detach()).item())
+        if self.dist.world_size > 1:
+            finite = all_reduce_mean(torch.tensor(float(finite), device=self.device)).item() == 1.0
+        if not finite:
+            return losses, False
+        scaled: torch.Tensor = self.scaler.scale(losses.total)
+        torch.autograd.backward(scaled)
+        self.scaler.unscale_(self.optimizer)
+        torch.nn.utils.clip_grad_value_(self.raw.parameters(), self.cfg.grad_clip_value)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        return losses, True
+
+    def _check_divergence(self, applied: bool) -> None:
+        self.bad_steps = 0 if applied else self.bad_steps + 1
+        if self.bad_steps >= self.cfg.max_bad_steps:
+            where = (
+                f" The last good checkpoint is {self.last_checkpoint}."
+                if self.last_checkpoint
+                else ""
+            )
+            raise TrainingError(
+                f"Training diverged: {self.bad_steps} steps in a row had a non-finite loss.{where}",
+                hint="Lower the learning rate (--learning-rate) and resume, or check the data with "
+                "`glowtts dataset check`.",
+            )
+
+    # -- evaluation ----------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def evaluate(self) -> float | None:
+        """Validation loss, plus an alignment image, mel images and an audio sample."""
+        if len(self.val_set) == 0:
+            return None
+        self.raw.eval()
+        try:
+            totals: list[float] = []
+            n = len(self.val_set)
+            size = self.cfg.batch_size
+            first: tuple[Batch, Losses] | None = None
+            for start in range(0, min(n, size * EVAL_BATCHES), size):
+                batch = collate([self.val_set[i] for i in range(start, min(n, start + size))])
+                losses = compute_losses(self.raw, self.raw, batch, self.device)
+                totals.append(float(losses.total))
+                first = first or (batch, losses)
+            val = sum(totals) / len(totals)
+            if first is not None and self.dist.is_main:
+                self._eval_media(*first)
+            return val
+        finally:
+            self.raw.train()
+
+    def _eval_media(self, batch: Batch, losses: Losses) -> None:
+        out = losses.output
+        tx, ty = int(batch.x_lengths[0]), int(out.y_lengths[0])
+        self.log.image(self.step, "alignment", out.attn[0, :tx, :ty].float().cpu().numpy())
+        self.log.image(self.step, "mel_target", batch.y[0, :, :ty].numpy())
+        g = None
+        if self.raw.cfg.multi_speaker:
+            g = self.raw.speaker_embedding(batch.speakers[:1].to(self.device))
+        gen = self.raw.infer(
+            batch.x[:1].to(self.device), batch.x_lengths[:1].to(self.device), g=g, noise_scale=0.667
+        )
+        mel = gen.y[0, :, : int(gen.y_lengths[0])]
+        self.log.image(self.step, "mel_generated", mel.float().cpu().numpy())
+        if self.evaluate_audio is not None:
+            samples = self.evaluate_audio(mel.float())
+            self.log.audio(self.step, "sample", samples, self.voice.audio.sample_rate)
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self, on_step: Callable[[StepReport], None] | None = None) -> TrainResult:
+        """Train until ``max_steps``; resumes are handled by :meth:`resume_if_possible` first."""
+        self.raw.train()
+        rate, last_time = 0.0, time.perf_counter()
+        losses: Losses | None = None
+        with _StopFlag() as stop:
+            while self.step < self.cfg.max_steps:
+                batches_done = 0
+                for batch in self._batches():
+                    if self.step == 0 and self.from_scratch and self.cfg.ddi:
+                        self._data_dependent_init(batch)
+                    lr = self.optimizer.param_groups[0]["lr"]
+                    losses, applied = self._optimize(batch)
+                    self._check_divergence(applied)
+                    batches_done += 1
+                    if applied:
+                        self.step += 1
+                    now = time.perf_counter()
+                    rate = (
+                        0.9 * rate + 0.1 / max(now - last_time, 1e-6)
+                        if rate
+                        else 1 / max(now - last_time, 1e-6)
+                    )
+                    last_time = now
+                    report = StepReport(
+                        self.step, self.cfg.max_steps, float(losses.total), float(losses.mle),
+                        float(losses.duration), float(lr), rate, skipped=not applied,
+                    )  # fmt: skip
+                    self._after_step(report, batches_done)
+                    if on_step is not None:
+                        on_step(report)
+                    if stop.requested:
+                        self._save(batches_done)
+                        raise KeyboardInterrupt
+                    if self.step >= self.cfg.max_steps:
+                        break
+                else:
+                    self.sampler.set_epoch(self.sampler.epoch + 1)
+                    continue
+                self._save(batches_done)
+        self.log.close()
+        last = {} if losses is None else {"loss": float(losses.total), "mle": float(losses.mle),
+                                          "duration": float(losses.duration)}  # fmt: skip
+        return TrainResult(self.step, self.best_val, last, self.last_checkpoint)
+
+    def _after_step(self, report: StepReport, batches_done: int) -> None:
+        if report.skipped:
+            return
+        step = self.step
+        if step % self.cfg.log_every == 0:
+            self.log.scalars(
+                step,
+                {"loss": report.loss, "mle": report.loss_mle, "duration": report.loss_duration,
+                 "lr": report.learning_rate, "steps_per_second": report.steps_per_second},
+            )  # fmt: skip
+        best = False
+        if step % self.cfg.eval_every == 0:
+            val = self.evaluate()
+            if val is not None:
+                self.log.scalars(step, {"loss": val}, prefix="val")
+                if math.isfinite(val) and (self.best_val is None or val < self.best_val):
+                    self.best_val, best = val, True
+        if step % self.cfg.checkpoint_every == 0 or best:
+            self._save(batches_done, best=best)
