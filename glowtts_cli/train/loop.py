@@ -344,8 +344,9 @@ class Trainer:
                     )
                     last_time = now
                     report = StepReport(
-                        self.step, self.cfg.max_steps, float(losses.total), float(losses.mle),
-                        float(losses.duration), float(lr), rate, skipped=not applied,
+                        self.step, self.cfg.max_steps, float(losses.total.detach()),
+                        float(losses.mle.detach()), float(losses.duration.detach()), float(lr),
+                        rate, skipped=not applied,
                     )  # fmt: skip
                     self._after_step(report, batches_done)
                     if on_step is not None:
@@ -360,8 +361,10 @@ class Trainer:
                     continue
                 self._save(batches_done)
         self.log.close()
-        last = {} if losses is None else {"loss": float(losses.total), "mle": float(losses.mle),
-                                          "duration": float(losses.duration)}  # fmt: skip
+        last = {} if losses is None else {
+            "loss": float(losses.total.detach()), "mle": float(losses.mle.detach()),
+            "duration": float(losses.duration.detach()),
+        }  # fmt: skip
         return TrainResult(self.step, self.best_val, last, self.last_checkpoint)
 
     def _after_step(self, report: StepReport, batches_done: int) -> None:
