@@ -1,0 +1,278 @@
+"""HiFi-GAN weights on disk: official torch checkpoints in; our safetensors + config.json in/out.
+
+Official checkpoints (``{'generator': state_dict}``, weight-norm ``weight_g``/``weight_v``) are read
+with ``torch.load(weights_only=True)``, so no arbitrary object is ever unpickled. Weight norm is
+folded into plain weights (w = g * v / ||v||, norm over every dim but 0) before a strict load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from glowtts_cli.config import HiFiGANConfig, VocoderConfig, from_dict, to_dict
+from glowtts_cli.errors import CheckpointError, ConfigError
+from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
+
+WEIGHTS_NAME = "vocoder.safetensors"
+"""File name of our generator weights (folded, float32) inside a vocoder or voice folder."""
+
+CONFIG_NAME = "config.json"
+"""A vocoder folder's config: our ``VocoderConfig`` JSON, or an official HiFi-GAN config."""
+
+_CHECKPOINT_SUFFIXES = (".pth", ".pth.tar", ".pt", ".ckpt", ".tar")
+
+StateDict = dict[str, torch.Tensor]
+
+
+# --------------------------------------------------------------------------------------------
+# State-dict transforms
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_weight_norm_keys(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
+    """Rename ``<layer>.parametrizations.weight.original0/1`` (torch >= 2.1 weight norm) to the
+    legacy ``<layer>.weight_g`` / ``<layer>.weight_v``; every other key is kept as is."""
+    renames = {
+        ".parametrizations.weight.original0": ".weight_g",
+        ".parametrizations.weight.original1": ".weight_v",
+    }
+    out: StateDict = {}
+    for key, value in state_dict.items():
+        for old, new in renames.items():
+            if key.endswith(old):
+                key = key[: -len(old)] + new
+                break
+        out[key] = value
+    return out
+
+
+def fold_weight_norm(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
+    """Replace every weight-norm pair by its effective weight ``g * v / ||v||`` (dim 0 kept).
+
+    Accepts both naming schemes (see :func:`normalize_weight_norm_keys`); a state dict without
+    weight norm comes back unchanged. For a ConvTranspose1d the weight is ``[C_in, C_out, k]`` and
+    dim 0 is the input channel, exactly as the legacy ``weight_norm(dim=0)`` normalised it.
+    """
+    sd = normalize_weight_norm_keys(state_dict)
+    out: StateDict = {}
+    for key, value in sd.items():
+        if key.endswith(".weight_v"):
+            continue
+        if key.endswith(".weight_g"):
+            layer = key[: -len(".weight_g")]
+            v = sd.get(layer + ".weight_v")
+            if v is None:
+                raise CheckpointError(f"Weight-norm tensor {key} has no matching {layer}.weight_v.")
+            dims = tuple(range(1, v.dim()))
+            norm = torch.linalg.vector_norm(v, dim=dims, keepdim=True)
+            out[layer + ".weight"] = v * (value / norm)
+        else:
+            out[key] = value
+    orphans = [k for k in sd if k.endswith(".weight_v") and k[:-2] + "_g" not in sd]
+    if orphans:
+        raise CheckpointError(f"Weight-norm tensor(s) without weight_g: {', '.join(orphans[:10])}.")
+    return out
+
+
+def load_generator_state(
+    generator: HiFiGANGenerator, state_dict: Mapping[str, torch.Tensor]
+) -> None:
+    """Fold weight norm, then load strictly: a missing, unexpected or misshapen key is an error."""
+    sd = fold_weight_norm(state_dict)
+    expected = generator.state_dict()
+    missing = sorted(set(expected) - set(sd))
+    unexpected = sorted(set(sd) - set(expected))
+    wrong_shape = sorted(
+        f"{k} {tuple(sd[k].shape)} != {tuple(expected[k].shape)}"
+        for k in set(sd) & set(expected)
+        if sd[k].shape != expected[k].shape
+    )
+    if missing or unexpected or wrong_shape:
+        parts = []
+        for label, keys in (
+            ("missing", missing),
+            ("unexpected", unexpected),
+            ("shape", wrong_shape),
+        ):
+            if keys:
+                more = f" (+{len(keys) - 10} more)" if len(keys) > 10 else ""
+                parts.append(f"{label}: {', '.join(keys[:10])}{more}")
+        raise CheckpointError(
+            "HiFi-GAN weights do not fit the generator config; " + "; ".join(parts) + ".",
+            hint="Check that config.json belongs to these weights (resblock type, widths, rates).",
+        )
+    generator.load_state_dict({k: v.to(torch.float32) for k, v in sd.items()}, strict=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Official checkpoints
+# --------------------------------------------------------------------------------------------
+
+
+def read_official_state_dict(path: str | Path) -> StateDict:
+    """Read the generator state dict of an official checkpoint (``{'generator': ...}`` or bare).
+
+    Uses ``torch.load(weights_only=True)``: only tensors and plain containers are accepted.
+    """
+    try:
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except FileNotFoundError as e:
+        raise CheckpointError(f"Checkpoint {path} does not exist.") from e
+    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as e:
+        raise CheckpointError(
+            f"Cannot read {path} as a weights-only torch checkpoint: {e}",
+            hint="Only plain state dicts load; checkpoints holding pickled objects are refused.",
+        ) from e
+    if isinstance(obj, dict) and "generator" in obj:
+        obj = obj["generator"]
+    if not isinstance(obj, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items()
+    ):
+        raise CheckpointError(
+            f"{path} holds no HiFi-GAN generator state dict.",
+            hint="Expected the official g_XXXXXXXX / generator_v1 file (not do_XXXXXXXX).",
+        )
+    return dict(obj)
+
+
+def read_official_config(path: str | Path) -> HiFiGANConfig:
+    """Parse an official HiFi-GAN ``config.json`` into a :class:`HiFiGANConfig`."""
+    return HiFiGANConfig.from_official(_read_json(Path(path)))
+
+
+def load_official_checkpoint(
+    checkpoint: str | Path, config: str | Path | HiFiGANConfig
+) -> HiFiGANGenerator:
+    """A generator from an official checkpoint and its config (path or parsed): folded, in eval."""
+    cfg = config if isinstance(config, HiFiGANConfig) else read_official_config(config)
+    generator = HiFiGANGenerator(cfg)
+    load_generator_state(generator, read_official_state_dict(checkpoint))
+    return generator.eval()
+
+
+# --------------------------------------------------------------------------------------------
+# Our format: vocoder.safetensors + config.json (a VocoderConfig)
+# --------------------------------------------------------------------------------------------
+
+
+def save_hifigan(
+    generator: HiFiGANGenerator, directory: str | Path, *, source: str = "voice"
+) -> Path:
+    """Write ``vocoder.safetensors`` (folded float32 weights) and ``config.json`` atomically.
+
+    ``source`` is recorded in the ``VocoderConfig``; ``voice`` means "this folder's weights".
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {
+        k: v.detach().to(torch.float32).contiguous() for k, v in generator.state_dict().items()
+    }
+    cfg = VocoderConfig(kind="hifigan", source=source, hifigan=generator.cfg)
+    _atomic_write(directory / WEIGHTS_NAME, lambda p: save_file(tensors, str(p), {"format": "pt"}))
+    text = json.dumps(to_dict(cfg), indent=2, sort_keys=True) + "\n"
+    _atomic_write(directory / CONFIG_NAME, lambda p: p.write_text(text, "utf-8"))
+    return directory
+
+
+def load_safetensors_generator(weights: str | Path, cfg: HiFiGANConfig) -> HiFiGANGenerator:
+    """Build a generator from a safetensors file (folded or weight-norm names) and a config."""
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError) as e:
+        raise CheckpointError(f"Cannot read vocoder weights {weights}: {e}") from e
+    generator = HiFiGANGenerator(cfg)
+    load_generator_state(generator, state)
+    return generator.eval()
+
+
+def load_vocoder_from_dir(path: str | Path) -> HiFiGANGenerator:
+    """Load a HiFi-GAN from a local folder or file, whichever layout it has.
+
+    Accepted: our folder (``vocoder.safetensors`` + ``config.json`` holding a VocoderConfig); an
+    official folder (``config.json`` + ``g_XXXXXXXX`` / ``generator_*`` / ``*.pth``; the latest
+    ``g_`` wins, as in the official scripts); or the path of one weights file with its
+    ``config.json`` beside it.
+
+    Raises:
+        CheckpointError: nothing loadable there, or the weights do not fit the config.
+    """
+    path = Path(path)
+    directory = path.parent if path.is_file() else path
+    if not directory.is_dir():
+        raise CheckpointError(f"Vocoder path {path} does not exist.")
+    config_path = directory / CONFIG_NAME
+    if not config_path.is_file():
+        raise CheckpointError(
+            f"No {CONFIG_NAME} in {directory}.",
+            hint="A vocoder folder needs config.json beside its weights (ours or an official one).",
+        )
+    data = _read_json(config_path)
+    if "upsample_rates" in data:  # an official HiFi-GAN config
+        cfg = HiFiGANConfig.from_official(data)
+        checkpoint = path if path.is_file() else _find_official_checkpoint(directory)
+        if checkpoint.suffix == ".safetensors":
+            return load_safetensors_generator(checkpoint, cfg)
+        return load_official_checkpoint(checkpoint, cfg)
+    vocoder_cfg = from_dict(VocoderConfig, data, where=str(config_path))
+    if vocoder_cfg.kind != "hifigan" or vocoder_cfg.hifigan is None:
+        raise CheckpointError(
+            f"{config_path} does not describe HiFi-GAN weights (no 'hifigan' section)."
+        )
+    weights = path if path.is_file() else directory / WEIGHTS_NAME
+    return load_safetensors_generator(weights, vocoder_cfg.hifigan)
+
+
+def _find_official_checkpoint(directory: Path) -> Path:
+    files = sorted(p for p in directory.iterdir() if p.is_file())
+    steps = [p for p in files if p.name.startswith("g_") and p.name[2:].isdigit()]
+    if steps:
+        return steps[-1]
+    candidates = [
+        p
+        for p in files
+        if p.name.startswith("generator")
+        or p.name.endswith(_CHECKPOINT_SUFFIXES)
+        or p.suffix == ".safetensors"
+    ]
+    if len(candidates) == 1:
+        return candidates[0]
+    found = ", ".join(p.name for p in candidates) or "none"
+    raise CheckpointError(
+        f"Cannot tell which file in {directory} is the generator checkpoint (found: {found}).",
+        hint="Pass the checkpoint file itself instead of its folder.",
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError(f"Cannot read {path}: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} does not hold a JSON object.")
+    return data
+
+
+def _atomic_write(target: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` on a temporary sibling of ``target``, then rename it into place."""
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        # safetensors creates its files 0600; give the result the usual umask permissions.
+        tmp.open("xb").close()
+        mode = tmp.stat().st_mode
+        write(tmp)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
