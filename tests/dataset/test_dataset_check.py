@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -212,3 +214,11 @@ def test_unknown_characters_with_espeak(tmp_path: Path) -> None:
     )
     report = check_dataset(tmp_path, TextFrontend(TextConfig()))
     assert [(i.where, issue_kind(i)) for i in report.issues] == [("b", "unknown_characters")]
+
+
+def test_reading_and_checking_do_not_import_torch() -> None:
+    code = (
+        "import sys, glowtts_cli.data.validate, glowtts_cli.data.prepare; "
+        "sys.exit('torch' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
