@@ -81,10 +81,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from glowtts_cli.cli import say, voices
+    from glowtts_cli.cli import dataset, say, train, voices
 
     app.command("say")(say.say)
     app.add_typer(voices.app, name="voices")
+    app.add_typer(dataset.app, name="dataset")
+    app.command("train")(train.train)
+    app.command("finetune")(train.finetune)
+    app.command("export")(train.export)
 
 
 _register()

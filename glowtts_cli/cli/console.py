@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Callable, Iterator, Sequence
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
 
-from glowtts_cli.errors import GlowTTSError
+from glowtts_cli.errors import DatasetError, GlowTTSError, Issue
 
 
 @functools.cache
@@ -22,3 +26,40 @@ def print_error(error: GlowTTSError) -> None:
     console.print(f"[bold red]error:[/] {escape(error.message)}", markup=True, highlight=False)
     if error.hint:
         console.print(f"[yellow]hint:[/] {escape(error.hint)}", markup=True, highlight=False)
+    if isinstance(error, DatasetError) and error.issues:
+        console.print(issue_table(error.issues))
+
+
+def issue_table(issues: Sequence[Issue]) -> Table:
+    """Every issue, one row each: severity, where, what, and its kind."""
+    table = Table(title=f"{len(issues)} issue(s)", title_justify="left")
+    for column in ("severity", "where", "problem", "kind"):
+        table.add_column(column, overflow="fold")
+    for issue in issues:
+        colour = "red" if issue.severity == "error" else "yellow"
+        table.add_row(
+            f"[{colour}]{issue.severity}[/]",
+            escape(issue.where),
+            escape(issue.problem),
+            issue.details.get("kind", ""),
+        )
+    return table
+
+
+@contextlib.contextmanager
+def progress_callback(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr driven by ``on_progress(done, total)`` callbacks."""
+    with Progress(
+        f"[progress.description]{description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update

@@ -135,22 +135,25 @@ def download(name: str = typer.Argument(..., help="Catalog name or org/repo[@rev
 
 
 @app.command("remove")
-def remove(name: str = typer.Argument(..., help="Catalog name or org/repo.")) -> None:
-    """Delete a downloaded voice from the local cache."""
+def remove(name: str = typer.Argument(..., help="Catalog name or org/repo[@rev].")) -> None:
+    """Delete a downloaded voice from the local cache (every revision, or just @rev)."""
     from glowtts_cli.errors import GlowTTSError
-    from glowtts_cli.hub import remove_cached
+    from glowtts_cli.hub import remove_cached, suggest_cached
     from glowtts_cli.voices import load_catalog
 
     entry = load_catalog().get(name)
     if entry is not None and entry.bundled:
         raise GlowTTSError(f"'{name}' ships inside the package and cannot be removed.")
-    repo_id = entry.repo_id if entry is not None else name.split("@", 1)[0]
-    freed = remove_cached(repo_id)
-    if not freed:
+    repo_id, _, revision = (entry.repo_id if entry else name).partition("@")
+    count, freed = remove_cached(repo_id, revision or None)
+    if not count:
+        close = suggest_cached(name)
         raise GlowTTSError(
-            f"'{name}' is not in the local cache.", hint="See `glowtts voices list`."
+            f"'{name}' is not in the local cache."
+            + (f" Did you mean {', '.join(map(repr, close))}?" if close else ""),
+            hint="See the cached voices with `glowtts voices list`.",
         )
-    err_console().print(f"removed {repo_id} ({_human(freed)} freed)")
+    err_console().print(f"removed {repo_id}: {count} revision(s), {_human(freed)} freed")
 
 
 @app.command("push")
@@ -162,9 +165,12 @@ def push(
     """Publish a voice folder to the Hugging Face Hub (creates the repo if needed)."""
     from glowtts_cli.hub import push_voice
 
-    commit = push_voice(folder, repo_id, private=private)
-    err_console().print(f"[green]published:[/] {repo_id}@{commit}")
-    typer.echo(f"{repo_id}@{commit}")
+    pushed = push_voice(folder, repo_id, private=private)
+    spec = f"{pushed.repo_id}@{pushed.commit}"
+    err_console().print(
+        f"[green]published:[/] {spec}  (get it with: glowtts voices download {spec})"
+    )
+    typer.echo(spec)
 
 
 @app.command("import-official")

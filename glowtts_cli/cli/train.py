@@ -1,0 +1,175 @@
+"""``glowtts train``, ``glowtts finetune`` and ``glowtts export``: make a voice from recordings."""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from glowtts_cli.cli.console import err_console, progress_callback
+
+if TYPE_CHECKING:
+    from glowtts_cli.train.finetune import Callbacks
+
+
+def _train_overrides(
+    batch_size: int | None, learning_rate: float | None, steps: int | None
+) -> dict[str, Any]:
+    values = {"batch_size": batch_size, "learning_rate": learning_rate, "max_steps": steps}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class _TrainingDisplay:
+    """Rich progress for the stages: checking, preparing, training (step, losses, lr, it/s)."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.stack = stack
+        self.progress = stack.enter_context(
+            Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[info]}"),
+                TimeRemainingColumn(),
+                console=err_console(),
+            )
+        )
+        self.task: Any = None
+
+    def stage(self, name: str) -> None:
+        err_console().print(f"[bold]{name}[/]")
+
+    def counter(self, label: str) -> Any:
+        def update(done: int, total: int) -> None:
+            if self.task is None or self.progress.tasks[self.task].description != label:
+                self.task = self.progress.add_task(label, total=total, info="")
+            self.progress.update(self.task, completed=done, total=total)
+
+        return update
+
+    def step(self, report: Any) -> None:
+        if self.task is None or self.progress.tasks[self.task].description != "training":
+            self.task = self.progress.add_task("training", total=report.max_steps, info="")
+        info = (
+            f"loss {report.loss:.3f} (mle {report.loss_mle:.3f}, dur {report.loss_duration:.3f}) "
+            f"lr {report.learning_rate:.2e} {report.steps_per_second:.2f} it/s"
+            + (" [yellow]skipped: non-finite loss[/]" if report.skipped else "")
+        )
+        self.progress.update(self.task, completed=report.step, total=report.max_steps, info=info)
+
+    def callbacks(self) -> Callbacks:
+        from glowtts_cli.train.finetune import Callbacks
+
+        return Callbacks(
+            on_check=self.counter("checking clips"),
+            on_prepare=self.counter("preparing features"),
+            on_step=self.step,
+            on_stage=self.stage,
+        )
+
+
+def _finish(result: Any, voice_dir: Path | None) -> None:
+    err_console().print(f"[green]done:[/] {result.step} steps")
+    if voice_dir is not None:
+        err_console().print(f"voice: {voice_dir}")
+        err_console().print(f'try:   glowtts say "Hello there." --voice {voice_dir} --play')
+
+
+def train(
+    data: Path = typer.Argument(..., help="Dataset folder."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run folder (re-run to resume)."),
+    config: str = typer.Option(
+        "small", "--config", help="Model: base, small, tiny or a JSON file."
+    ),
+    language: str = typer.Option("en-us", "--language", help="espeak-ng language of the data."),
+    blank: bool = typer.Option(True, "--blank/--no-blank", help="Intersperse a blank token."),
+    steps: int | None = typer.Option(
+        None, "--steps", help="Total optimizer steps. [default: 100000]"
+    ),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", help="Clips per step. [default: 16]"
+    ),
+    learning_rate: float | None = typer.Option(
+        None, "--learning-rate", help="Noam base rate. [default: 1.0]"
+    ),
+    name: str | None = typer.Option(None, "--name", help="Voice name. [default: the data folder]"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
+) -> None:
+    """Train a new voice from scratch (official Glow-TTS recipe: Adam, Noam warm-up, DDI)."""
+    from glowtts_cli.api import select_device
+    from glowtts_cli.config import TrainConfig
+    from glowtts_cli.train import finetune as runs
+
+    overrides = _train_overrides(batch_size, learning_rate, steps)
+    train_cfg = dataclasses.replace(TrainConfig(), **overrides)
+    with ExitStack() as stack:
+        display = _TrainingDisplay(stack)
+        result, voice_dir = runs.train(
+            data, out, device=select_device(device), calls=display.callbacks(), config=config,
+            language=language, add_blank=blank, name=name, train_cfg=train_cfg, max_steps=steps,
+        )  # fmt: skip
+    _finish(result, voice_dir)
+
+
+def finetune(
+    data: Path = typer.Argument(..., help="Folder of your recordings with transcripts."),
+    base: str | None = typer.Option(None, "--from", help="Voice to start from. [default: bundled]"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Run folder. [default: runs/DATA]"),
+    steps: int | None = typer.Option(
+        None, "--steps", help="Total optimizer steps. [default: 2000]"
+    ),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", help="Clips per step. [default: 16]"
+    ),
+    learning_rate: float | None = typer.Option(
+        None, "--learning-rate", help="Constant rate. [default: 1e-4]"
+    ),
+    name: str | None = typer.Option(None, "--name", help="Voice name. [default: the data folder]"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
+) -> None:
+    """Teach a voice to speak like your recordings (checks the data first; re-run to resume)."""
+    from glowtts_cli.api import select_device
+    from glowtts_cli.config import TrainConfig
+    from glowtts_cli.errors import VoiceNotFoundError
+    from glowtts_cli.train import finetune as runs
+    from glowtts_cli.voices import default_voice_name
+
+    base = base or default_voice_name()
+    if base is None:
+        raise VoiceNotFoundError(
+            "No voice to start from: none is bundled and --from was not given.",
+            hint="Pass --from VOICE (a folder or org/repo), or train one with `glowtts train`.",
+        )
+    run_dir = out or Path("runs") / data.resolve().name
+    train_cfg = TrainConfig.finetune(**_train_overrides(batch_size, learning_rate, steps))
+    with ExitStack() as stack:
+        display = _TrainingDisplay(stack)
+        result, voice_dir = runs.finetune(
+            data, base, run_dir, device=select_device(device), calls=display.callbacks(),
+            name=name, train_cfg=train_cfg, max_steps=steps,
+        )  # fmt: skip
+    _finish(result, voice_dir)
+
+
+def export(
+    run: Path = typer.Argument(..., help="Training run folder."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Voice folder. [default: RUN/voice]"),
+    which: str = typer.Option("best", "--which", help="best (lowest validation loss) or last."),
+) -> None:
+    """Write a voice folder from a training run's checkpoint."""
+    from glowtts_cli.train.finetune import export as run_export
+
+    with progress_callback("exporting"):
+        folder = run_export(run, out, which=which)
+    err_console().print(f"[green]voice:[/] {folder}")
