@@ -118,8 +118,16 @@ class GlowTTS(nn.Module):
     """The Glow-TTS acoustic model: token ids in, log-mel frames out. Builds random weights only.
 
     Loading weights is the job of ``hub`` (our voices) or ``model.official`` (official checkpoints).
-    Multi-speaker models take a speaker embedding ``g`` [B, G, 1]; ``speaker_embedding(sid)`` makes
-    it from speaker ids exactly as the official model does (an embedding table, L2-normalised).
+
+    Speakers, as in the official ``FlowGenerator``: ids go through the table ``emb_g`` and are
+    L2-normalised over channels into ``g`` [B, G, 1] (``speaker_embedding``). ``g`` conditions the
+    duration predictor, concatenated to its detached input along the channels (``g`` itself is not
+    detached, so the duration loss trains the table too), and every WaveNet layer of every coupling,
+    through ``cond_layer`` (a 1x1 conv to ``2 H n_layers`` channels, one slice per layer, added
+    before the gate). The encoder's prior never sees ``g``. ``forward_train``/``infer`` take ``g``
+    rather than ids, so a caller may also pass a mixed embedding. A config with ``gin_channels > 0``
+    but no speaker table (``n_speakers <= 1``) has the conditioning layers and needs ``g`` from
+    outside, as officially.
     """
 
     def __init__(self, cfg: ModelConfig) -> None:
@@ -191,10 +199,14 @@ class GlowTTS(nn.Module):
         y_lengths = (y_lengths // self.n_sqz) * self.n_sqz
         y_mask = sequence_mask(y_lengths, t_y).unsqueeze(1).to(enc.x_mask.dtype)  # [B, 1, T_y]
         z, logdet = self.decoder(y, y_mask, g=g)
-        with torch.no_grad():
-            attn_mask = enc.x_mask.transpose(1, 2) * y_mask  # [B, T_x, T_y]
-            log_p = log_likelihood_matrix(z, enc.mu_x, enc.logs_x)  # [B, T_x, T_y]
-            attn = maximum_path(log_p, attn_mask).detach()  # [B, T_x, T_y]
+        # The MAS scores in float32 even under mixed precision: exp(-2 logs) and sums over mel bins
+        # of squared latents lose the alignment's small decision margins in float16.
+        with torch.no_grad(), torch.autocast(z.device.type, enabled=False):
+            attn_mask = enc.x_mask.transpose(1, 2).float() * y_mask.float()  # [B, T_x, T_y]
+            log_p = log_likelihood_matrix(
+                z.float(), enc.mu_x.float(), enc.logs_x.float()
+            )  # [B, T_x, T_y]
+            attn = maximum_path(log_p, attn_mask).to(enc.mu_x.dtype)  # [B, T_x, T_y]
         logw_mas = torch.log(1e-8 + torch.sum(attn, -1)).unsqueeze(1) * enc.x_mask  # [B, 1, T_x]
         return TrainOutput(
             z=z,

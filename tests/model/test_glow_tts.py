@@ -172,3 +172,16 @@ def test_block_length_and_no_window_configs_run(tiny_config: ModelConfig, batch:
     assert model.encoder.prenet is None
     out = model.infer(batch.x, batch.x_lengths)
     assert torch.isfinite(out.y).all()
+
+
+def test_mixed_precision_training_pass_aligns_in_float32(
+    tiny_config: ModelConfig, batch: Batch
+) -> None:
+    model = _model(tiny_config).train()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model.forward_train(batch.x, batch.x_lengths, batch.y, batch.y_lengths)
+        loss = mle_loss(out.z, out.mu_y, out.logs_y, out.logdet, out.y_mask)
+        loss = loss + duration_loss(out.logw, out.logw_mas, batch.x_lengths)
+    assert torch.isfinite(loss)
+    assert torch.equal(out.attn.sum(1), out.y_mask.squeeze(1).to(out.attn.dtype))
+    loss.backward()
