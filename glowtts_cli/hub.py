@@ -1,9 +1,10 @@
 """Find a voice folder: a local path, a catalog name, or a Hugging Face Hub repo ``org/name[@rev]``.
 
 Downloads go through ``huggingface_hub`` into the standard HF cache (``HF_HOME``/``HF_HUB_CACHE``,
-``HF_HUB_OFFLINE`` honoured). A pinned revision that is already cached is served without any
-network request. Catalog files are checked against their pinned sha256; a mismatching file is
-deleted, never used.
+``HF_HUB_OFFLINE`` honoured); we keep no cache of our own. A pinned revision that is already
+cached is served without any network request. Catalog files are checked against their pinned
+sha256; a mismatching file is deleted, never used. Every Hub failure becomes one of our errors,
+with a one-line message and a hint naming the fix.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ from glowtts_cli.voice_folder import (
     MODEL_FILE,
     VOCODER_FILE,
     VOICE_FILES,
-    read_voice_config,
+    check_voice,
+    model_card,
 )
 from glowtts_cli.voices import (
     CatalogEntry,
@@ -42,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _REPO_SPEC = re.compile(r"^(?P<repo>[A-Za-z0-9][\w.-]*/[\w.-]+)(?:@(?P<rev>[\w./-]+))?$")
+_OPTIONAL_FILES = (VOCODER_FILE, CARD_FILE)
+"""Voice files a Hub repo may lack; config.json and model.safetensors are required."""
 
 
 @dataclass(frozen=True)
@@ -65,20 +69,27 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def resolve(spec: str) -> ResolvedVoice:
+def resolve(spec: str, *, catalog: Mapping[str, CatalogEntry] | None = None) -> ResolvedVoice:
     """Turn a voice spec into a local folder, downloading from the Hub if needed.
 
     Order: an existing local path; a catalog name; ``org/repo`` or ``org/repo@revision``.
+    ``catalog`` defaults to the packaged one.
     """
     local = Path(spec).expanduser()
     if local.is_dir():
         if not (local / CONFIG_FILE).is_file():
             raise VoiceNotFoundError(
                 f"{local} is not a voice folder: it has no {CONFIG_FILE}.",
-                hint="Export one with `glowtts export RUN --out DIR`.",
+                hint="A voice folder holds config.json and model.safetensors; "
+                "see `glowtts voices list`.",
             )
         return ResolvedVoice(local.resolve(), "local", spec)
-    catalog = load_catalog()
+    if local.is_file():
+        raise VoiceNotFoundError(
+            f"{local} is a file, not a voice folder.",
+            hint="Pass the folder that holds config.json and model.safetensors.",
+        )
+    catalog = load_catalog() if catalog is None else catalog
     if spec in catalog:
         entry = catalog[spec]
         if entry.bundled:
@@ -86,16 +97,27 @@ def resolve(spec: str) -> ResolvedVoice:
         return ResolvedVoice(download_entry(entry), "catalog", spec)
     match = _REPO_SPEC.match(spec)
     if match and not spec.startswith((".", "/", "~")):
-        path = download_repo(match["repo"], match["rev"])
+        path = download_repo(match["repo"], match["rev"], name=spec)
         return ResolvedVoice(path, "hub", spec)
-    close = suggest(spec, list(catalog))
-    did_you_mean = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise VoiceNotFoundError(
-        f"Voice '{spec}' not found: no such folder, catalog name or Hub repo.{did_you_mean}",
+        f"Voice '{spec}' not found: no such folder, catalog name or Hub repo."
+        + _did_you_mean(spec, list(catalog)),
         hint="See `glowtts voices list`, or pass a folder or a Hub repo as org/name[@revision].",
     )
 
 
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    close = suggest(name, candidates)
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _known_repos() -> list[str]:
+    """Repo ids worth suggesting: the catalog's and the cached ones (no network)."""
+    repos = {e.repo_id for e in load_catalog().values() if e.repo_id}
+    return sorted(repos | {v.repo_id for v in list_cached_voices()})
+
+
+# ------------------------------------------------------------------------------------- catalog
 def cached_entry_dir(entry: CatalogEntry) -> Path | None:
     """The cached snapshot folder of a catalog voice if every file is there; no network."""
     from huggingface_hub import try_to_load_from_cache
@@ -110,31 +132,37 @@ def cached_entry_dir(entry: CatalogEntry) -> Path | None:
 
 
 def download_entry(entry: CatalogEntry) -> Path:
-    """Fetch a catalog voice at its pinned revision and verify every file's sha256."""
+    """Fetch a catalog voice at its pinned revision and verify every file's sha256.
+
+    A cached voice makes no request at all. A file whose sha256 differs from the catalog's is
+    deleted from the cache, so the next attempt downloads it again.
+    """
     cached = cached_entry_dir(entry)
     if cached is not None:
         _verify_files(entry, cached)
         return cached
-    folder: Path | None = None
-    for filename in entry.files:
-        path = _hub_download(entry.repo_id, filename, entry.revision, name=entry.name)
-        folder = path.parent
-    assert folder is not None  # parse_entry guarantees files
+    paths = [
+        _fetch(entry.repo_id, filename, entry.revision, name=entry.name, catalog=True)
+        for filename in entry.files
+    ]
+    folder = paths[0].parent  # every file of one revision lies in one snapshot folder
     _verify_files(entry, folder)
     return folder
 
 
 def _verify_files(entry: CatalogEntry, folder: Path) -> None:
+    bad = []
     for filename, expected in entry.files.items():
         path = folder / filename
         actual = sha256_file(path)
         if actual != expected:
             _evict(path)
-            raise CheckpointError(
-                f"{entry.name}: {filename} is corrupted (sha256 {actual[:12]}… expected "
-                f"{expected[:12]}…); the bad file was removed from the cache.",
-                hint=f"Run `glowtts voices download {entry.name}` to fetch it again.",
-            )
+            bad.append(f"{filename} (sha256 {actual[:12]}…, expected {expected[:12]}…)")
+    if bad:
+        raise CheckpointError(
+            f"Voice '{entry.name}': {', '.join(bad)} corrupted; removed from the cache.",
+            hint=f"Run `glowtts voices download {entry.name}` to fetch it again.",
+        )
 
 
 def _evict(path: Path) -> None:
@@ -145,30 +173,105 @@ def _evict(path: Path) -> None:
             p.unlink()
 
 
-def download_repo(repo_id: str, revision: str | None) -> Path:
-    """Fetch the voice files of any Hub repo (``revision`` = branch, tag or commit)."""
+# ------------------------------------------------------------------------------------- any repo
+def cached_repo_dir(repo_id: str, commit: str) -> Path | None:
+    """The cached snapshot of a voice repo at ``commit`` if it is complete; no network.
+
+    Complete means config.json and model.safetensors are cached and each optional file is
+    either cached or known to be absent from that commit.
+    """
     from huggingface_hub import try_to_load_from_cache
 
+    hits = {f: try_to_load_from_cache(repo_id, f, revision=commit) for f in VOICE_FILES}
+    config = hits[CONFIG_FILE]
+    if not isinstance(config, str) or not isinstance(hits[MODEL_FILE], str):
+        return None
+    if any(hits[f] is None for f in _OPTIONAL_FILES):  # neither cached nor known absent
+        return None
+    return Path(config).parent
+
+
+def download_repo(repo_id: str, revision: str | None, *, name: str | None = None) -> Path:
+    """Fetch the voice files of any Hub repo (``revision`` = branch, tag or commit).
+
+    A commit that is fully cached costs no request; a branch or tag costs one HEAD request
+    (to learn where it points now), or none with ``HF_HUB_OFFLINE=1``.
+    """
+    name = name or (f"{repo_id}@{revision}" if revision else repo_id)
     if revision and _COMMIT.match(revision):
-        hit = try_to_load_from_cache(repo_id, CONFIG_FILE, revision=revision)
-        model = try_to_load_from_cache(repo_id, MODEL_FILE, revision=revision)
-        if isinstance(hit, str) and isinstance(model, str):
-            return Path(hit).parent
-    config = _hub_download(repo_id, CONFIG_FILE, revision, name=repo_id)
-    folder = config.parent
+        cached = cached_repo_dir(repo_id, revision)
+        if cached is not None:
+            return cached
+    folder = _fetch(repo_id, CONFIG_FILE, revision, name=name).parent
     commit = folder.name  # snapshots/<commit>/config.json
-    for filename in (MODEL_FILE, VOCODER_FILE, CARD_FILE):
-        try:
-            _hub_download(repo_id, filename, commit, name=repo_id)
-        except VoiceNotFoundError:
-            if filename == MODEL_FILE:
-                raise
+    _fetch(repo_id, MODEL_FILE, commit, name=name)
+    for filename in _OPTIONAL_FILES:
+        _fetch_optional(repo_id, filename, commit, name=name)
     return folder
 
 
-def _hub_download(repo_id: str, filename: str, revision: str | None, *, name: str) -> Path:
-    """One ``hf_hub_download`` with the Hub's errors mapped to ours."""
+def _fetch(
+    repo_id: str, filename: str, revision: str | None, *, name: str, catalog: bool = False
+) -> Path:
+    """One required file, downloaded (or found in the cache) by ``hf_hub_download``."""
+    path = _download(repo_id, filename, revision, name=name, catalog=catalog, optional=False)
+    assert path is not None  # only optional files may be missing
+    return path
+
+
+def _fetch_optional(repo_id: str, filename: str, commit: str, *, name: str) -> Path | None:
+    """A file the repo may lack: None if it has none (remembered in the cache: no request)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    hit = try_to_load_from_cache(repo_id, filename, revision=commit)
+    if isinstance(hit, str):
+        return Path(hit)
+    if hit is not None:  # cached as "not in this commit"
+        return None
+    return _download(repo_id, filename, commit, name=name, optional=True)
+
+
+def _download(
+    repo_id: str,
+    filename: str,
+    revision: str | None,
+    *,
+    name: str,
+    catalog: bool = False,
+    optional: bool = False,
+) -> Path | None:
+    """``hf_hub_download`` with the Hub's errors mapped to ours (a missing optional file: None)."""
     from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+    try:
+        return Path(hf_hub_download(repo_id, filename, revision=revision))
+    except Exception as e:
+        missing = isinstance(e, EntryNotFoundError) and not isinstance(e, LocalEntryNotFoundError)
+        if optional and missing:
+            return None
+        mapped = hub_error(e, repo_id, revision, filename=filename, name=name, catalog=catalog)
+        if mapped is None:
+            raise
+        raise mapped from e
+
+
+# ------------------------------------------------------------------------------------- errors
+def hub_error(
+    e: BaseException,
+    repo_id: str,
+    revision: str | None,
+    *,
+    filename: str,
+    name: str,
+    catalog: bool = False,
+    again: str | None = None,
+) -> GlowTTSError | None:
+    """Our error for an exception of the Hub client (None: not a Hub or network failure).
+
+    Subclasses come first: GatedRepoError is a RepositoryNotFoundError and
+    LocalEntryNotFoundError an EntryNotFoundError.
+    """
     from huggingface_hub.errors import (
         EntryNotFoundError,
         GatedRepoError,
@@ -179,59 +282,93 @@ def _hub_download(repo_id: str, filename: str, revision: str | None, *, name: st
     )
 
     at = f"@{revision}" if revision else ""
-    try:
-        return Path(hf_hub_download(repo_id, filename, revision=revision))
-    except GatedRepoError as e:
-        raise VoiceNotFoundError(
-            f"No permission to download {repo_id}{at}: the repo is gated or private.",
-            hint="Accept its terms on the Hub and log in (`hf auth login` or set HF_TOKEN).",
-        ) from e
-    except RepositoryNotFoundError as e:
-        raise VoiceNotFoundError(
-            f"Hub repo '{repo_id}' not found (or it is private).",
-            hint="Check the name with `glowtts voices list`; for a private repo set HF_TOKEN.",
-        ) from e
-    except RevisionNotFoundError as e:
-        raise VoiceNotFoundError(
+    again = again or f"`glowtts voices download {name}`"
+    stale = "The catalog entry is out of date; upgrade glowtts-cli (`pip install -U glowtts-cli`)."
+    if isinstance(e, GatedRepoError):
+        return VoiceNotFoundError(
+            f"No permission to download {repo_id}: the repo is gated.",
+            hint="Accept its terms on the Hub, then log in (`hf auth login`) or set HF_TOKEN.",
+        )
+    if isinstance(e, RepositoryNotFoundError):
+        return VoiceNotFoundError(
+            f"Hub repo '{repo_id}' not found, or it is private."
+            + _did_you_mean(repo_id, _known_repos()),
+            hint="Check the name with `glowtts voices list`; for a private repo set HF_TOKEN "
+            "(or run `hf auth login`).",
+        )
+    if isinstance(e, RevisionNotFoundError):
+        return VoiceNotFoundError(
             f"Revision '{revision}' of {repo_id} not found.",
-            hint="Use a branch, tag or commit that exists, or leave @revision out.",
-        ) from e
-    # LocalEntryNotFoundError subclasses EntryNotFoundError: it must be caught first.
-    except LocalEntryNotFoundError as e:
-        offline = _offline()
-        why = "offline mode is on (HF_HUB_OFFLINE)" if offline else "the Hub could not be reached"
-        raise OfflineError(
+            hint=stale
+            if catalog
+            else f"Use a branch, tag or commit that exists, or the latest: "
+            f"`glowtts voices download {repo_id}`.",
+        )
+    if isinstance(e, LocalEntryNotFoundError):
+        why = "offline mode is on (HF_HUB_OFFLINE=1)" if _offline() else "the Hub cannot be reached"
+        return OfflineError(
             f"Voice '{name}' is not in the local cache and {why}.",
-            hint=f"Connect and run `glowtts voices download {name}` once; it then works offline.",
-        ) from e
-    except EntryNotFoundError as e:
-        raise VoiceNotFoundError(
+            hint=f"Connect to the network and run {again} once; it then works offline.",
+        )
+    if isinstance(e, EntryNotFoundError):
+        return VoiceNotFoundError(
             f"{repo_id}{at} has no {filename}: it is not a glowtts voice.",
-            hint="A voice repo holds config.json and model.safetensors.",
-        ) from e
-    except HfHubHTTPError as e:
+            hint=stale
+            if catalog
+            else "A voice repo holds config.json and model.safetensors; see `glowtts voices list`.",
+        )
+    if isinstance(e, HfHubHTTPError):
         status = getattr(getattr(e, "response", None), "status_code", None)
         if status in (401, 403):
-            raise VoiceNotFoundError(
+            return VoiceNotFoundError(
                 f"No permission to download {repo_id}{at} (HTTP {status}).",
                 hint="Log in with `hf auth login` or set HF_TOKEN to a token that can read it.",
-            ) from e
-        raise GlowTTSError(f"Download of {repo_id}/{filename} failed: {e}") from e
-    except OSError as e:
-        raise GlowTTSError(
-            f"Download of {repo_id}/{filename} failed: {e}",
-            hint="Check the disk space and the permissions of the HF cache (HF_HOME).",
-        ) from e
+            )
+        return GlowTTSError(
+            f"Download of {repo_id}/{filename} failed: {_one_line(e)}",
+            hint=f"The Hub may be busy: run {again} again later.",
+        )
+    if isinstance(e, OSError) and e.errno is not None:
+        return GlowTTSError(
+            f"Cannot store {repo_id}/{filename} in the Hugging Face cache: {_one_line(e)}",
+            hint="Check the free disk space and the permissions of the cache (HF_HOME).",
+        )
+    if isinstance(e, OSError) or _is_transfer_error(e):  # incomplete body, reset connection...
+        return OfflineError(
+            f"Download of {repo_id}/{filename} was interrupted "
+            f"({type(e).__name__}: {_one_line(e)}).",
+            hint=f"Check the connection and run {again} again; finished files are kept.",
+        )
+    return None
+
+
+def _is_transfer_error(e: BaseException) -> bool:
+    """A transport failure of the HTTP library the Hub client uses (httpx2, httpx, requests)."""
+    return any(
+        cls.__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "requests", "urllib3")
+        for cls in type(e).__mro__
+    )
+
+
+def _one_line(e: BaseException) -> str:
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    text = lines[0] if lines else type(e).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+    from huggingface_hub import constants
+
+    return bool(getattr(constants, "HF_HUB_OFFLINE", False))
 
 
+# ------------------------------------------------------------------------------------- cache
 def entry_status(entry: CatalogEntry) -> dict[str, Any]:
     """Whether a catalog voice is available offline, and its size on disk."""
     if entry.bundled:
         folder: Path | None = bundled_voice_dir(entry)
+        if folder is not None and not all((folder / f).is_file() for f in entry.files):
+            folder = None
     else:
         folder = cached_entry_dir(entry)
     size = sum((folder / f).stat().st_size for f in entry.files) if folder else 0
@@ -274,75 +411,103 @@ def list_cached_voices() -> list[CachedVoice]:
     return sorted(found, key=lambda v: (v.repo_id, v.revision))
 
 
-def remove_cached(repo_id: str) -> int:
-    """Delete every cached revision of a Hub repo; returns the bytes freed (0 if none cached)."""
+def remove_cached(repo_id: str, revision: str | None = None) -> tuple[int, int]:
+    """Delete cached revisions of a Hub repo: all, or those whose commit starts with
+    ``revision`` or that the branch/tag ``revision`` points to.
+
+    Returns:
+        (revisions deleted, bytes freed); (0, 0) when nothing matched.
+    """
     from huggingface_hub import scan_cache_dir
     from huggingface_hub.errors import CacheNotFound
 
     try:
         info = scan_cache_dir()
     except CacheNotFound:
-        return 0
+        return 0, 0
     revisions = [
-        rev.commit_hash for repo in info.repos if repo.repo_id == repo_id for rev in repo.revisions
+        rev.commit_hash
+        for repo in info.repos
+        if repo.repo_id == repo_id and repo.repo_type == "model"
+        for rev in repo.revisions
+        if revision is None or rev.commit_hash.startswith(revision) or revision in rev.refs
     ]
     if not revisions:
-        return 0
+        return 0, 0
     strategy = info.delete_revisions(*revisions)
     strategy.execute()
-    return int(strategy.expected_freed_size)
+    return len(revisions), int(strategy.expected_freed_size)
 
 
-def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> str:
-    """Create ``repo_id`` if needed and upload a voice folder; returns the new commit sha."""
-    from huggingface_hub import HfApi
+def suggest_cached(name: str) -> list[str]:
+    """Close names among catalog voices and cached repos (for "not in the cache" errors)."""
+    return suggest(name, [*load_catalog(), *_known_repos()])
+
+
+# ------------------------------------------------------------------------------------- publish
+@dataclass(frozen=True)
+class PushedVoice:
+    """Where a push landed."""
+
+    repo_id: str
+    """The repo, with the namespace the Hub gave it."""
+    commit: str
+    """The new commit sha: ``glowtts voices download {repo_id}@{commit}`` gets exactly this."""
+
+
+def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> PushedVoice:
+    """Create ``repo_id`` if needed and upload a voice folder in one commit.
+
+    The folder is validated first (config and strictly loading weights). Its README.md is
+    uploaded as it is; a folder without one gets a model card generated from its config.
+    """
+    from huggingface_hub import CommitOperationAdd, HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
-    read_voice_config(voice_dir)  # refuse to publish something that is not a valid voice
-    if not (voice_dir / MODEL_FILE).is_file():
-        raise VoiceNotFoundError(f"{voice_dir} has no {MODEL_FILE}; nothing to publish.")
+    cfg = check_voice(voice_dir)  # refuse to publish something that is not a working voice
+    operations = [
+        CommitOperationAdd(path_in_repo=f, path_or_fileobj=str(voice_dir / f))
+        for f in VOICE_FILES
+        if (voice_dir / f).is_file()
+    ]
+    if not (voice_dir / CARD_FILE).is_file():
+        card = model_card(cfg, spec=repo_id).encode("utf-8")
+        operations.append(CommitOperationAdd(path_in_repo=CARD_FILE, path_or_fileobj=card))
     api = HfApi()
     try:
-        api.create_repo(repo_id, private=private, exist_ok=True)
-        commit = api.upload_folder(
-            repo_id=repo_id,
-            folder_path=voice_dir,
-            allow_patterns=list(VOICE_FILES),
-            commit_message="Upload glowtts voice",
+        url = api.create_repo(repo_id, private=private, exist_ok=True)
+        info = api.create_commit(
+            url.repo_id, operations=operations, commit_message=f"Upload glowtts voice {cfg.name}"
         )
     except HfHubHTTPError as e:
         status = getattr(getattr(e, "response", None), "status_code", None)
         hint = (
-            "Log in with `hf auth login` or set HF_TOKEN to a token with write access."
+            "Log in with `hf auth login` or set HF_TOKEN to a token with write access "
+            "to that namespace."
             if status in (401, 403)
-            else "Check the repo name and your network."
+            else "Check the repo name (org/name) and the network, then push again."
         )
-        raise GlowTTSError(f"Publishing to {repo_id} failed: {e}", hint=hint) from e
-    return str(getattr(commit, "oid", ""))
+        raise GlowTTSError(f"Publishing to {repo_id} failed: {_one_line(e)}", hint=hint) from e
+    return PushedVoice(url.repo_id, str(info.oid))
 
 
+# ------------------------------------------------------------------------------------- vocoders
 def download_vocoder_repo(spec: str) -> Path:
     """Fetch a vocoder repo (``org/name[@rev]``: an official checkpoint + config.json, or our
     safetensors + config.json) and return its local folder."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import (
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
 
     match = _REPO_SPEC.match(spec)
     if not match:
-        raise VoiceNotFoundError(f"'{spec}' is not a Hub repo name (org/name[@revision]).")
+        raise VoiceNotFoundError(
+            f"'{spec}' is not a Hub repo name.", hint="Give a vocoder as org/name[@revision]."
+        )
     repo_id, revision = match["repo"], match["rev"]
     try:
         return Path(snapshot_download(repo_id, revision=revision))
-    except LocalEntryNotFoundError as e:
-        raise OfflineError(
-            f"Vocoder '{spec}' is not in the local cache and the Hub cannot be reached.",
-            hint="Connect once to download it; it then works offline.",
-        ) from e
-    except (RepositoryNotFoundError, RevisionNotFoundError) as e:
-        raise VoiceNotFoundError(
-            f"Vocoder repo '{spec}' not found.", hint="Check the name and revision."
-        ) from e
+    except Exception as e:
+        again = "the same command"
+        mapped = hub_error(e, repo_id, revision, filename="*", name=spec, again=again)
+        if mapped is None:
+            raise
+        raise mapped from e

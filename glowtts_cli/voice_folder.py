@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -113,12 +114,33 @@ def read_voice_config(voice_dir: Path) -> VoiceConfig:
     return from_dict(VoiceConfig, data, where=str(path))
 
 
-def model_card(cfg: VoiceConfig) -> str:
-    """A Markdown model card generated from the voice config (honest about provenance)."""
+_HUB_LICENSES = frozenset({
+    "apache-2.0", "mit", "bsd", "bsd-2-clause", "bsd-3-clause", "cc0-1.0", "cc-by-2.0",
+    "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0", "cc-by-nc-2.0", "cc-by-nc-3.0",
+    "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0",
+    "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "gpl-2.0", "gpl-3.0", "lgpl-2.1", "lgpl-3.0",
+    "agpl-3.0", "mpl-2.0", "isc", "unlicense", "openrail", "pddl", "odc-by", "unknown", "other",
+})  # fmt: skip
+"""License ids the Hub accepts in card metadata (the common subset); others become ``other``."""
+
+
+def _license_metadata(license_: str) -> list[str]:
+    """The card's YAML license lines: a Hub license id, or ``other`` plus the name."""
+    slug = license_.strip().lower().replace(" ", "-")
+    if slug in _HUB_LICENSES:
+        return [f"license: {slug}"]
+    return ["license: other", f"license_name: {re.sub(r'[^a-z0-9.-]+', '-', slug) or 'other'}"]
+
+
+def model_card(cfg: VoiceConfig, *, spec: str | None = None) -> str:
+    """A Markdown model card generated from the voice config (honest about provenance).
+
+    ``spec`` is what users pass to ``--voice`` (the Hub repo when publishing; else the name).
+    """
     t = cfg.training
     lines = [
         "---",
-        f"license: {cfg.license}",
+        *_license_metadata(cfg.license),
         f"language: {cfg.language.split('-')[0]}",
         "library_name: glowtts-cli",
         "pipeline_tag: text-to-speech",
@@ -130,7 +152,7 @@ def model_card(cfg: VoiceConfig) -> str:
         cfg.description or "A Glow-TTS voice for glowtts-cli.",
         "",
         "```",
-        f'glowtts say "Hello there." --voice {cfg.name} -o hello.wav',
+        f'glowtts say "Hello there." --voice {spec or cfg.name} -o hello.wav',
         "```",
         "",
         "| | |",
@@ -191,6 +213,22 @@ def load_model_state(voice_dir: Path) -> dict[str, torch.Tensor]:
     """The acoustic model's weights as float32 tensors."""
     state = load_tensors(voice_dir / MODEL_FILE)
     return {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
+
+
+def check_voice(voice_dir: Path) -> VoiceConfig:
+    """Validate a whole voice folder: the config, and weights that load strictly into its model."""
+    from glowtts_cli.model.glow_tts import GlowTTS
+    from glowtts_cli.model.official import load_state_dict_strict
+
+    cfg = read_voice_config(voice_dir)
+    if not (voice_dir / MODEL_FILE).is_file():
+        raise VoiceNotFoundError(
+            f"{voice_dir} has no {MODEL_FILE}.",
+            hint="A voice folder holds config.json and model.safetensors; re-export the voice.",
+        )
+    model = GlowTTS(cfg.model).prepare_for_inference()
+    load_state_dict_strict(model, load_model_state(voice_dir), source=str(voice_dir / MODEL_FILE))
+    return cfg
 
 
 def export_model_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:

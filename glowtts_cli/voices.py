@@ -21,6 +21,7 @@ from glowtts_cli.errors import ConfigError, VoiceNotFoundError
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
 _ENTRY_KEYS = {
     "name", "description", "language", "sample_rate", "license", "speakers", "bundled",
     "repo_id", "revision", "files",
@@ -66,56 +67,92 @@ def bundled_voice_dir(entry: CatalogEntry) -> Path:
     return catalog_root() / entry.name
 
 
+_REQUIRED: Any = object()
+
+
+def _field(data: dict[str, Any], key: str, kind: type, where: str, default: Any = _REQUIRED) -> Any:
+    """``data[key]`` checked against a JSON type; ``default`` when absent (required if none)."""
+    if key not in data:
+        if default is _REQUIRED:
+            raise ConfigError(f"{where}: missing catalog key '{key}'")
+        return default
+    value = data[key]
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if not ok:
+        raise ConfigError(f"{where}: '{key}' must be a {kind.__name__}, got {value!r}")
+    return value
+
+
 def parse_entry(data: Any, *, where: str) -> CatalogEntry:
     """Validate one catalog JSON object; every problem is a ConfigError naming the file."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: a catalog entry must be a JSON object")
     unknown = sorted(set(data) - _ENTRY_KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown catalog key(s) {', '.join(unknown)}")
-    try:
-        entry = CatalogEntry(
-            name=str(data["name"]),
-            description=str(data.get("description", "")),
-            language=str(data["language"]),
-            sample_rate=int(data["sample_rate"]),
-            license=str(data["license"]),
-            speakers=tuple(str(s) for s in data.get("speakers", ())),
-            bundled=bool(data.get("bundled", False)),
-            repo_id=str(data.get("repo_id", "")),
-            revision=str(data.get("revision", "")),
-            files={str(k): str(v) for k, v in data.get("files", {}).items()},
-        )
-    except (KeyError, TypeError, ValueError) as e:
-        raise ConfigError(f"{where}: invalid catalog entry ({e!r})") from e
+        close = {k: suggest(k, sorted(_ENTRY_KEYS)) for k in unknown}
+        named = ", ".join(k + (f" (did you mean {c[0]!r}?)" if c else "") for k, c in close.items())
+        raise ConfigError(f"{where}: unknown catalog key(s) {named}")
+    speakers = _field(data, "speakers", list, where, [])
+    files = _field(data, "files", dict, where)
+    if not all(isinstance(s, str) for s in speakers):
+        raise ConfigError(f"{where}: 'speakers' must be a list of names")
+    entry = CatalogEntry(
+        name=_field(data, "name", str, where),
+        description=_field(data, "description", str, where, ""),
+        language=_field(data, "language", str, where),
+        sample_rate=_field(data, "sample_rate", int, where),
+        license=_field(data, "license", str, where),
+        speakers=tuple(speakers),
+        bundled=_field(data, "bundled", bool, where, False),
+        repo_id=_field(data, "repo_id", str, where, ""),
+        revision=_field(data, "revision", str, where, ""),
+        files={str(k): v for k, v in files.items()},
+    )
+    _check_entry(entry, where)
+    return entry
+
+
+def _check_entry(entry: CatalogEntry, where: str) -> None:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", entry.name):
         raise ConfigError(f"{where}: name {entry.name!r} must use a-z, 0-9, '-', '_' or '.'")
+    if not entry.language or entry.sample_rate <= 0 or not entry.license:
+        raise ConfigError(f"{where}: language and license must be set and sample_rate positive")
     if entry.bundled == bool(entry.repo_id):
         raise ConfigError(f"{where}: an entry is either bundled or names a repo_id, not both")
-    if not entry.files or any(not _SHA256.match(h) for h in entry.files.values()):
-        raise ConfigError(f"{where}: 'files' must map each file name to its sha256")
+    if entry.bundled and entry.revision:
+        raise ConfigError(f"{where}: a bundled entry has no revision")
+    bad_names = [f for f in entry.files if not _FILE_NAME.match(f)]
+    if bad_names:
+        raise ConfigError(f"{where}: bad file name(s) {', '.join(map(repr, bad_names))}")
+    if not entry.files or any(
+        not isinstance(h, str) or not _SHA256.match(h) for h in entry.files.values()
+    ):
+        raise ConfigError(f"{where}: 'files' must map each file name to its sha256 (64 hex)")
     if "config.json" not in entry.files or "model.safetensors" not in entry.files:
         raise ConfigError(f"{where}: 'files' must include config.json and model.safetensors")
     if entry.repo_id and (not _REPO_ID.match(entry.repo_id) or not _COMMIT.match(entry.revision)):
         raise ConfigError(f"{where}: a Hub entry needs repo_id 'org/name' and a 40-hex revision")
-    return entry
 
 
-@functools.cache
-def load_catalog() -> dict[str, CatalogEntry]:
-    """All catalog entries by name, read from the packaged JSON files."""
+def read_catalog(root: Path) -> dict[str, CatalogEntry]:
+    """Every entry of a catalog folder (``<name>.json`` files) by name, validated; no caching."""
     entries: dict[str, CatalogEntry] = {}
-    root = catalog_root()
     for path in sorted(root.glob("*.json")) if root.is_dir() else []:
         try:
             data = json.loads(path.read_text("utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ConfigError(f"{path}: unreadable catalog entry ({e})") from e
         entry = parse_entry(data, where=str(path))
         if entry.name != path.stem:
             raise ConfigError(f"{path}: the file must be named after the voice ('{entry.name}')")
         entries[entry.name] = entry
     return entries
+
+
+@functools.cache
+def load_catalog() -> dict[str, CatalogEntry]:
+    """All entries of the packaged catalog by name (read once per process)."""
+    return read_catalog(catalog_root())
 
 
 def suggest(name: str, candidates: list[str]) -> list[str]:
