@@ -12,7 +12,7 @@ from typing import Protocol
 
 import torch
 
-from glowtts_cli.config import AudioConfig, VocoderConfig
+from glowtts_cli.config import AudioConfig, HiFiGANConfig, VocoderConfig
 from glowtts_cli.errors import CheckpointError, ConfigError
 from glowtts_cli.vocoder.bundled import BUNDLED, load_bundled
 from glowtts_cli.vocoder.griffin_lim import GriffinLim
@@ -73,32 +73,33 @@ def load_vocoder(cfg: VocoderConfig, audio: AudioConfig, path: str | Path | None
         cfg: the voice's vocoder section.
         audio: the voice's audio settings; the vocoder must use the same hop and mel bands.
         path: a local folder already resolved by the caller: the voice folder when
-            ``cfg.source == "voice"`` (weights ``vocoder.safetensors``, config ``cfg.hifigan``), or
-            the downloaded folder of an ``org/repo`` source. Ignored for other sources.
+            ``cfg.source == "voice"`` (weights ``vocoder.safetensors``, config ``cfg.hifigan``,
+            V1 if unset), or the downloaded folder of an ``org/repo`` source. Ignored for bundled
+            sources, Griffin-Lim and sources that are local paths.
 
     Raises:
         ConfigError: unknown source, or a vocoder that does not fit ``audio``.
         CheckpointError: weights missing, corrupt or not fitting their config.
     """
     vocoder: Vocoder
+    local = Path(cfg.source).expanduser()
     if cfg.kind == "griffin-lim":
         vocoder = GriffinLim(audio, n_iter=cfg.griffin_lim_iters).eval()
+    elif cfg.source in BUNDLED:
+        vocoder = load_bundled(cfg.source)
     elif cfg.source == "voice":
         if path is None:
             raise ConfigError("vocoder.source is 'voice' but no voice folder was given.")
         weights = Path(path) / WEIGHTS_NAME
-        if cfg.hifigan is None:
-            vocoder = load_vocoder_from_dir(path)
-        elif not weights.is_file():
+        if not weights.is_file():
             raise CheckpointError(f"Voice folder {path} has no {WEIGHTS_NAME}.")
-        else:
-            vocoder = load_safetensors_generator(weights, cfg.hifigan)
-    elif path is not None:
+        # Without hyperparameters the weights must be the official default (V1); the strict load
+        # reports every mismatching key if they are not.
+        vocoder = load_safetensors_generator(weights, cfg.hifigan or HiFiGANConfig.v1())
+    elif local.exists():
+        vocoder = load_vocoder_from_dir(local)
+    elif path is not None:  # e.g. an org/repo source the caller has downloaded
         vocoder = load_vocoder_from_dir(path)
-    elif cfg.source in BUNDLED:
-        vocoder = load_bundled(cfg.source)
-    elif Path(cfg.source).expanduser().exists():
-        vocoder = load_vocoder_from_dir(Path(cfg.source).expanduser())
     else:
         raise ConfigError(
             f"Vocoder source '{cfg.source}' is neither bundled nor a local path.",

@@ -27,11 +27,20 @@ def test_griffin_lim() -> None:
     _check_vocodes(vocoder, audio)
 
 
-def test_bundled_default_is_universal_v1() -> None:
+def test_bundled_default_is_universal_v1(tiny_v3_dir: Path) -> None:
     vocoder = load_vocoder(VocoderConfig(), AudioConfig())
     assert isinstance(vocoder, HiFiGANGenerator)
     assert vocoder.cfg == HiFiGANConfig.v1()
     assert not vocoder.training
+    # A voice folder passed along does not override a bundled source.
+    again = load_vocoder(VocoderConfig(source="universal"), AudioConfig(), tiny_v3_dir)
+    assert isinstance(again, HiFiGANGenerator) and again.cfg == HiFiGANConfig.v1()
+
+
+def test_voice_weights_default_to_v1_hyperparameters(tmp_path: Path, tiny_v3_dir: Path) -> None:
+    shutil.copy(tiny_v3_dir / "state_dict.safetensors", tmp_path / "vocoder.safetensors")
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_vocoder(VocoderConfig(source="voice"), AudioConfig(), tmp_path)
 
 
 def test_voice_folder_weights(
