@@ -28,92 +28,107 @@ vs 17 ms parallel for a [3, 5, 9] batch while other processes kept both cores bu
 _TILE = 16
 """Frames per tile: their band values are transposed into a small buffer that stays in L1."""
 
-
-def _load_tile_py(value: NDArray[np.float32], tile: NDArray[np.float32]) -> None:
-    """``tile[k, i] = value[i, k]``: transpose a [T_x', <= _TILE] block of band values.
-
-    The caller passes slices that start at the band's first token and frame. Loops from 0 with a
-    constant inner length compile to vector code; with variable bounds this loop ran 2x slower.
-    """
-    if value.shape[1] == _TILE:
-        for i in range(value.shape[0]):
-            for k in range(_TILE):
-                tile[k, i] = value[i, k]
-    else:
-        for i in range(value.shape[0]):
-            for k in range(value.shape[1]):
-                tile[k, i] = value[i, k]
+# Performance notes (measured on the 2-core benchmark machine, [200, 1000] items):
+# - Hot loops index with unsigned (np.uint64) integers. With signed indices numba must handle
+#   negative (wrap-around) indices, which kept LLVM from vectorising: the DP ran 3-10x slower.
+#   Mixing uint64 and int64 in numba arithmetic gives float64, so every index is made unsigned.
+# - The input is [T_x, T_y] row-major but the DP walks frame by frame (columns). Values are copied
+#   into a [_TILE, T_x] tile so the loop over tokens reads contiguous memory.
+# - Array views inside per-frame loops cost ~10 ns each; the loops index 2-D arrays directly.
 
 
-def _column_py(
-    advance: NDArray[np.float32],
-    stay: NDArray[np.float32],
-    frame: NDArray[np.float32],
-    out: NDArray[np.float32],
-    step: NDArray[np.int8],
+def _load_tile_py(
+    value: NDArray[np.float32],
+    tile: NDArray[np.float32],
+    j0: np.uint64,
+    j1: np.uint64,
+    lo: np.uint64,
+    hi: np.uint64,
 ) -> None:
-    """One DP frame over the band's tokens: ``out = max(stay, advance) + frame`` and the decisions.
+    """``tile[j - j0, i] = value[i, j]`` for frames [j0, j1) and tokens [lo, hi).
 
-    ``step[i] = stay[i] < advance[i]``, strictly, as the official backtracking compares
-    ``v[i, j-1] < v[i-1, j-1]``: on a tie the path stays on the later token.
+    A full tile has a constant inner length, which LLVM unrolls into vector loads.
     """
-    for i in range(frame.shape[0]):
-        s = stay[i]
-        a = advance[i]
-        up = s < a
-        step[i] = up
-        out[i] = (a if up else s) + frame[i]
+    if j1 - j0 == np.uint64(_TILE):
+        for i in range(lo, hi):
+            for k in range(np.uint64(_TILE)):
+                tile[k, i] = value[i, j0 + k]
+    else:
+        for i in range(lo, hi):
+            for k in range(j1 - j0):
+                tile[k, i] = value[i, j0 + k]
+
+
+def _forward_tile_py(
+    prev: NDArray[np.float32],
+    cur: NDArray[np.float32],
+    tile: NDArray[np.float32],
+    step: NDArray[np.int8],
+    j0: np.uint64,
+    j1: np.uint64,
+    t_x: np.uint64,
+    t_y: np.uint64,
+    table: NDArray[np.float32],
+    keep_table: bool,
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The DP over frames [j0, j1): returns the rolling columns (prev, cur), swapped once per frame.
+
+    ``prev[i + 1]`` is token i's best score at the previous frame; slot 0 is "token -1". At token i
+    the score is ``max(stay, advance) + value`` with ``stay = prev[i + 1]``, ``advance = prev[i]``,
+    and ``step[j, i] = stay < advance``: strictly, as the official backtracking compares
+    ``v[i, j-1] < v[i-1, j-1]``, so on a tie the path stays on the later token.
+    """
+    neg = np.float32(-1e9)
+    one = np.uint64(1)
+    for j in range(j0, j1):
+        lo = t_x + j - t_y if t_x + j > t_y else np.uint64(0)  # band: tokens [lo, hi)
+        hi = min(t_x, j + one)
+        if j < t_x:  # token j is first reachable at frame j: it cannot "stay" there
+            prev[j + one] = neg
+        k = j - j0
+        for i in range(lo, hi):
+            stay = prev[i + one]
+            advance = prev[i]
+            up = stay < advance
+            step[j, i] = up
+            cur[i + one] = (advance if up else stay) + tile[k, i]
+        if keep_table:
+            for i in range(lo, hi):
+                table[i, j] = cur[i + one]
+        prev, cur = cur, prev
+        prev[0] = neg  # after frame 0, nothing comes from "token -1"
+    return prev, cur
 
 
 def _search_item_py(
     value: NDArray[np.float32],
-    t_x: int,
-    t_y: int,
+    t_x_signed: int,
+    t_y_signed: int,
     path: NDArray[np.float32],
     table: NDArray[np.float32],
     keep_table: bool,
 ) -> None:
-    """DP and backtracking for one item; ``value``, ``path``, ``table``: [T_x, T_y].
+    """DP and backtracking for one item; ``value``, ``path``, ``table``: [T_x, T_y]; 0 < t_x <= t_y.
 
-    The band of frame j is tokens ``max(0, t_x + j - t_y) <= i < min(t_x, j + 1)``. The DP keeps two
-    rolling columns shifted by one slot: ``prev[i + 1]`` is token i's best score at frame j - 1 and
-    slot 0 is "token -1" (0 before frame 0, then -1e9). Decisions go to ``step`` [T_y, T_x] (int8),
-    the only per-cell state the backtracking needs. Values are transposed tile by tile so that the
-    loop over tokens reads contiguous memory and vectorises (the input is [T_x, T_y], row-major).
-    Needs 0 < t_x <= t_y.
+    The band of frame j is tokens ``max(0, t_x + j - t_y) <= i < min(t_x, j + 1)``. Only the
+    decisions (``step`` [T_y, T_x], int8) are kept for the backtracking, which starts at
+    (t_x - 1, t_y - 1) and moves to token i - 1 when i == j (forced) or when ``step`` says so.
     """
-    neg = np.float32(-1e9)
-    prev = np.empty(t_x + 1, dtype=np.float32)
-    cur = np.empty(t_x + 1, dtype=np.float32)
-    step = np.empty((t_y, t_x), dtype=np.int8)  # only band cells are written and read
-    tile = np.empty((_TILE, t_x), dtype=np.float32)
-    prev[0] = np.float32(0.0)
-    for j0 in range(0, t_y, _TILE):
-        j1 = min(j0 + _TILE, t_y)
-        row_lo = max(0, t_x + j0 - t_y)
-        row_hi = min(t_x, j1)
-        _load_tile(value[row_lo:row_hi, j0:j1], tile[:, row_lo:row_hi])
-        for j in range(j0, j1):
-            lo = max(0, t_x + j - t_y)
-            hi = min(t_x, j + 1)
-            if j < t_x:  # token j is first reachable at frame j: it cannot "stay" there
-                prev[j + 1] = neg
-            # Slices that start at 0: with a variable start index LLVM's vector loop was never
-            # taken (3.5x slower).
-            _column(
-                prev[lo:hi],
-                prev[lo + 1 : hi + 1],
-                tile[j - j0, lo:hi],
-                cur[lo + 1 : hi + 1],
-                step[j, lo:hi],
-            )
-            if keep_table:
-                for i in range(lo, hi):
-                    table[i, j] = cur[i + 1]
-            prev, cur = cur, prev
-            prev[0] = neg  # after frame 0, nothing comes from "token -1"
-    i = t_x - 1
-    for j in range(t_y - 1, -1, -1):
+    t_x = np.uint64(t_x_signed)
+    t_y = np.uint64(t_y_signed)
+    tile_len = np.uint64(_TILE)
+    prev = np.empty(t_x_signed + 1, dtype=np.float32)
+    cur = np.empty(t_x_signed + 1, dtype=np.float32)
+    step = np.empty((t_y_signed, t_x_signed), dtype=np.int8)  # only band cells are used
+    tile = np.empty((_TILE, t_x_signed), dtype=np.float32)
+    prev[0] = np.float32(0.0)  # the official kernel starts from 0 at (0, 0)
+    for j0 in range(np.uint64(0), t_y, tile_len):
+        j1 = min(j0 + tile_len, t_y)
+        lo = t_x + j0 - t_y if t_x + j0 > t_y else np.uint64(0)
+        _load_tile(value, tile, j0, j1, lo, min(t_x, j1))
+        prev, cur = _forward_tile(prev, cur, tile, step, j0, j1, t_x, t_y, table, keep_table)
+    i = t_x_signed - 1
+    for j in range(t_y_signed - 1, -1, -1):
         path[i, j] = np.float32(1.0)
         if i != 0 and (i == j or step[j, i] != 0):
             i -= 1
@@ -129,11 +144,25 @@ def _search_batch_py(
 ) -> None:
     """Fill ``path`` (zeros on entry) item by item in parallel; ``table`` only if ``keep_table``."""
     for b in numba.prange(value.shape[0]):
-        t_x = t_xs[b]
-        t_y = t_ys[b]
-        if t_x > 0 and t_y > 0:
+        if t_xs[b] > 0 and t_ys[b] > 0:
             table_b = table[b] if keep_table else table[0]
-            _search_item(value[b], t_x, t_y, path[b], table_b, keep_table)
+            _search_item(value[b], t_xs[b], t_ys[b], path[b], table_b, keep_table)
+
+
+def _search_batch_serial_py(
+    value: NDArray[np.float32],
+    t_xs: NDArray[np.int64],
+    t_ys: NDArray[np.int64],
+    path: NDArray[np.float32],
+    table: NDArray[np.float32],
+    keep_table: bool,
+) -> None:
+    """``_search_batch_py`` on the calling thread. A function of its own, not the same one jitted
+    without ``parallel``: numba's cache keys on the function, so the two would share entries."""
+    for b in range(value.shape[0]):
+        if t_xs[b] > 0 and t_ys[b] > 0:
+            table_b = table[b] if keep_table else table[0]
+            _search_item(value[b], t_xs[b], t_ys[b], path[b], table_b, keep_table)
 
 
 def _jit(func: Callable[..., Any], **options: Any) -> Any:
@@ -151,10 +180,10 @@ def _jit(func: Callable[..., Any], **options: Any) -> Any:
 
 
 _load_tile: Any = _jit(_load_tile_py)
-_column: Any = _jit(_column_py)
+_forward_tile: Any = _jit(_forward_tile_py)
 _search_item: Any = _jit(_search_item_py)
 _search_batch: Any = _jit(_search_batch_py, parallel=True)
-_search_batch_serial: Any = _jit(_search_batch_py)  # prange runs as range
+_search_batch_serial: Any = _jit(_search_batch_serial_py)
 
 
 def search_paths(
