@@ -465,17 +465,17 @@ def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> Pushe
     from huggingface_hub.errors import HfHubHTTPError
 
     cfg = check_voice(voice_dir)  # refuse to publish something that is not a working voice
-    operations = [
-        CommitOperationAdd(path_in_repo=f, path_or_fileobj=str(voice_dir / f))
-        for f in VOICE_FILES
-        if (voice_dir / f).is_file()
-    ]
-    if not (voice_dir / CARD_FILE).is_file():
-        card = model_card(cfg, spec=repo_id).encode("utf-8")
-        operations.append(CommitOperationAdd(path_in_repo=CARD_FILE, path_or_fileobj=card))
     api = HfApi()
     try:
         url = api.create_repo(repo_id, private=private, exist_ok=True)
+        operations = [
+            CommitOperationAdd(path_in_repo=f, path_or_fileobj=str(voice_dir / f))
+            for f in VOICE_FILES
+            if (voice_dir / f).is_file()
+        ]
+        if not (voice_dir / CARD_FILE).is_file():
+            card = model_card(cfg, spec=url.repo_id).encode("utf-8")
+            operations.append(CommitOperationAdd(path_in_repo=CARD_FILE, path_or_fileobj=card))
         info = api.create_commit(
             url.repo_id, operations=operations, commit_message=f"Upload glowtts voice {cfg.name}"
         )

@@ -25,7 +25,7 @@ from huggingface_hub.errors import (
 )
 
 from glowtts_cli.errors import CheckpointError, GlowTTSError, OfflineError, VoiceNotFoundError
-from glowtts_cli.hub import download_vocoder_repo, resolve
+from glowtts_cli.hub import download_vocoder_repo, entry_status, resolve
 from glowtts_cli.voices import read_catalog
 
 pytestmark = pytest.mark.network
@@ -223,12 +223,19 @@ def test_catalog_voice_downloads_verifies_and_then_works_offline(
         write_catalog(tmp_path / "catalog", catalog_entry("tiny", REPO, hub_voice, voice_files))
     )
     hub_server.add_repo(REPO, {"config.json": b"{}"})  # main moved on; the catalog pins a commit
+    assert entry_status(catalog["tiny"]) == {"available": False, "path": None, "bytes": 0}
 
     voice = resolve("tiny", catalog=catalog)
 
     assert voice.origin == "catalog" and voice.path.name == hub_voice
     assert folder_bytes(voice.path) == voice_files
     assert all(f"/resolve/{hub_voice}/" in r.path for r in hub_server.log if r.origin == "hub")
+    size = sum(map(len, voice_files.values()))
+    assert entry_status(catalog["tiny"]) == {
+        "available": True,
+        "path": str(voice.path),
+        "bytes": size,
+    }
     hub_server.reset_log()
     assert resolve("tiny", catalog=catalog).path == voice.path
     set_offline(monkeypatch)
