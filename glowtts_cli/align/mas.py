@@ -30,7 +30,7 @@ _TILE = 16
 
 # Performance notes (measured on the 2-core benchmark machine, [200, 1000] items):
 # - Hot loops index with unsigned (np.uint64) integers. With signed indices numba must handle
-#   negative (wrap-around) indices, which kept LLVM from vectorising: the DP ran 3-10x slower.
+#   negative (wrap-around) indices, which kept LLVM from vectorising: the DP ran 3-7x slower.
 #   Mixing uint64 and int64 in numba arithmetic gives float64, so every index is made unsigned.
 # - The input is [T_x, T_y] row-major but the DP walks frame by frame (columns). Values are copied
 #   into a [_TILE, T_x] tile so the loop over tokens reads contiguous memory.
