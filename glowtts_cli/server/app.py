@@ -1,0 +1,360 @@
+"""The HTTP app (Starlette): OpenAI-compatible speech, a simple ``/api/tts``, listings and a page.
+
+Routes:
+    POST /v1/audio/speech   OpenAI's speech endpoint; the audio is streamed sentence by sentence.
+    GET  /v1/models         model ids accepted by the speech endpoint.
+    GET  /v1/voices         served voices, their speakers and where OpenAI's voice names lead.
+    GET|POST /api/tts       ``?text=...&voice=...&speaker=...`` -> a complete WAV (or ``stream=1``).
+    GET  /health            liveness and queue state.
+    GET  /                  a page to try the voices.
+
+Every refusal is a JSON error ``{"error": {"message", "type", "code", "param", "hint"}}`` with a 4xx
+status (503 + Retry-After when the queue is full); unexpected failures are logged with their
+traceback on stderr and answered with a plain 500 message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import urllib.parse
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from glowtts_cli.api import Audio
+from glowtts_cli.audio.io import to_wav_bytes
+from glowtts_cli.errors import (
+    AudioDeviceError,
+    CheckpointError,
+    GlowTTSError,
+    PhonemizerUnavailableError,
+)
+from glowtts_cli.server.access_log import AccessLog
+from glowtts_cli.server.encoders import FORMATS, OPENAI_PCM_RATE, AudioEncoder
+from glowtts_cli.server.params import (
+    MODELS,
+    RequestError,
+    SpeechRequest,
+    parse_openai,
+    parse_simple,
+)
+from glowtts_cli.server.queue import SynthesisQueue, Ticket
+from glowtts_cli.server.registry import VoiceRegistry
+
+logger = logging.getLogger(__name__)
+
+_SERVER_SIDE = (PhonemizerUnavailableError, CheckpointError, AudioDeviceError)
+"""Library errors that are the server's fault, not the request's (answered with 500)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerSettings:
+    """Limits of one server."""
+
+    max_chars: int = 4096
+    """Longest accepted text in characters (OpenAI's limit is 4096)."""
+    max_queue: int = 16
+    """Requests that may wait while one is synthesized; more are refused with 503."""
+
+    def __post_init__(self) -> None:
+        if self.max_chars < 1 or self.max_queue < 0:
+            raise ValueError("max_chars must be >= 1 and max_queue >= 0")
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Request bodies above this are refused before parsing (UTF-8 text, JSON escapes)."""
+        return 6 * self.max_chars + 16_384
+
+
+@dataclass
+class _State:
+    registry: VoiceRegistry
+    settings: ServerSettings
+    queue: SynthesisQueue
+    page: dict[str, tuple[bytes, str]]
+
+
+def create_app(registry: VoiceRegistry, settings: ServerSettings | None = None) -> Starlette:
+    """The ASGI app serving ``registry``'s voices (run it with uvicorn, see ``server.run``)."""
+    settings = settings or ServerSettings()
+    state = _State(registry, settings, SynthesisQueue(max_waiting=settings.max_queue), _page())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        state.queue.close()
+
+    routes = [
+        Route("/v1/audio/speech", _endpoint(state, _speech), methods=["POST"]),
+        Route("/v1/models", _endpoint(state, _models), methods=["GET"]),
+        Route("/v1/voices", _endpoint(state, _voices), methods=["GET"]),
+        Route("/api/tts", _endpoint(state, _tts), methods=["GET", "POST"]),
+        Route("/health", _endpoint(state, _health), methods=["GET"]),
+        Route("/", _endpoint(state, _page_file), methods=["GET"]),
+        Route("/page/{name}", _endpoint(state, _page_file), methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+    app.add_middleware(AccessLog)
+    app.state.glowtts = state
+    return app
+
+
+Handler = Callable[[_State, Request], Any]
+
+
+def _endpoint(state: _State, handler: Handler) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            response: Response = await handler(state, request)
+        except RequestError as e:
+            return _error_response(e, e.status, e.code, e.param, state)
+        except _SERVER_SIDE as e:
+            logger.error("%s: %s", type(e).__name__, e)
+            return _error_response(e, 500, "server_error", None, state)
+        except GlowTTSError as e:
+            return _error_response(e, 400, "invalid_request", None, state)
+        return response
+
+    return endpoint
+
+
+def _error_response(
+    error: GlowTTSError, status: int, code: str, param: str | None, state: _State
+) -> JSONResponse:
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    body = {"message": error.message, "type": kind, "code": code, "param": param}
+    if error.hint:
+        body["hint"] = error.hint
+    headers = {"Retry-After": str(state.queue.retry_after())} if status == 503 else None
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: f"No such endpoint: {request.url.path}.", 405: "Method not allowed."}.get(
+        exc.status_code, str(exc.detail)
+    )
+    body = {"message": message, "type": "invalid_request_error", "code": "not_found", "param": None}
+    if exc.status_code == 405:
+        body["code"] = "method_not_allowed"
+    body["hint"] = "See / for the page; the API is under /v1 and /api/tts."
+    return JSONResponse({"error": body}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = {
+        "message": "Internal server error; the server log has the details.",
+        "type": "server_error",
+        "code": "internal_error",
+        "param": None,
+    }
+    return JSONResponse({"error": body}, status_code=500)
+
+
+# -- endpoints ------------------------------------------------------------------------------------
+
+
+async def _speech(state: _State, request: Request) -> Response:
+    body = _parse_json(await _read_body(request, state.settings))
+    speech = parse_openai(body, max_chars=state.settings.max_chars)
+    return await _synthesize(state, speech, stream=True, pcm_rate=OPENAI_PCM_RATE)
+
+
+async def _tts(state: _State, request: Request) -> Response:
+    params: dict[str, Any] = dict(request.query_params)
+    stream = str(params.pop("stream", "")).lower() in ("1", "true", "yes")
+    if request.method == "POST":
+        params.update(_body_params(await _read_body(request, state.settings), request))
+    speech = parse_simple(params, max_chars=state.settings.max_chars)
+    return await _synthesize(state, speech, stream=stream, pcm_rate=None)
+
+
+async def _models(state: _State, request: Request) -> Response:
+    data = [{"id": m, "object": "model", "created": 0, "owned_by": "glowtts"} for m in MODELS]
+    return JSONResponse({"object": "list", "data": data})
+
+
+async def _voices(state: _State, request: Request) -> Response:
+    return JSONResponse(state.registry.listing())
+
+
+async def _health(state: _State, request: Request) -> Response:
+    queue = state.queue
+    return JSONResponse(
+        {
+            "status": "ok",
+            "voices": [v.id for v in state.registry.voices],
+            "queue": {"active": queue.active, "capacity": queue.capacity, "refused": queue.refused},
+        }
+    )
+
+
+async def _page_file(state: _State, request: Request) -> Response:
+    name = request.path_params.get("name", "index.html")
+    if name not in state.page:
+        raise HTTPException(404)
+    content, media_type = state.page[name]
+    return Response(content, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
+# -- synthesis ------------------------------------------------------------------------------------
+
+
+async def _synthesize(
+    state: _State, speech: SpeechRequest, *, stream: bool, pcm_rate: int | None
+) -> Response:
+    """Check the voice, take a queue slot, synthesize the first sentence, then answer."""
+    choice = state.registry.find(speech.voice, speech.speaker)
+    voice = choice.served.voice
+    options = speech.synthesis_options(voice.cfg, choice.speaker)
+    ticket = state.queue.try_admit()
+    if ticket is None:
+        raise RequestError(
+            f"The server is busy ({state.queue.capacity} requests in progress or waiting).",
+            status=503,
+            code="server_busy",
+            hint="Retry after the number of seconds in the Retry-After header.",
+        )
+    encoder = AudioEncoder(speech.format, voice.sample_rate, pcm_rate=pcm_rate)
+    info = FORMATS[speech.format]
+    headers = {
+        "Content-Disposition": f"{'attachment' if speech.download else 'inline'}; "
+        f'filename="speech.{info.extension}"',
+        "X-Sample-Rate": str(encoder.output_rate),
+        "X-Voice": choice.served.id,
+    }
+    try:
+        pieces = voice.stream(speech.text, options)
+        if not stream:
+            body = await ticket.run(lambda: _whole(pieces, encoder))
+        else:
+            first = await ticket.run(lambda: _step(pieces, encoder))
+    except BaseException:
+        ticket.release()
+        raise
+    if not stream:
+        ticket.release()
+        return Response(body, media_type=info.media_type, headers=headers)
+    # The first sentence is done (so errors got a proper status); the response now owns the slot.
+    return _AudioStream(ticket, _chunks(ticket, first, pieces, encoder), info.media_type, headers)
+
+
+def _whole(pieces: Iterator[Audio], encoder: AudioEncoder) -> bytes:
+    """Every sentence, then one complete file (a WAV with exact sizes)."""
+    audio = Audio.concatenate(list(pieces), encoder.sample_rate)
+    if encoder.format == "wav" and encoder.output_rate == encoder.sample_rate:
+        return to_wav_bytes(audio.samples, audio.sample_rate)
+    return encoder.write(audio.samples) + encoder.finish()
+
+
+def _step(pieces: Iterator[Audio], encoder: AudioEncoder) -> bytes | None:
+    """Synthesize and encode the next sentence (on the synthesis thread); None at the end."""
+    piece = next(pieces, None)
+    return None if piece is None else encoder.write(piece.samples)
+
+
+async def _chunks(
+    ticket: Ticket, first: bytes | None, pieces: Iterator[Audio], encoder: AudioEncoder
+) -> AsyncIterator[bytes]:
+    chunk = first
+    while chunk is not None:
+        if chunk:
+            yield chunk
+        chunk = await ticket.run(lambda: _step(pieces, encoder))
+    tail = await ticket.run(encoder.finish)
+    if tail:
+        yield tail
+
+
+class _AudioStream(StreamingResponse):
+    """A chunked audio response that gives its queue slot back however it ends."""
+
+    def __init__(
+        self,
+        ticket: Ticket,
+        content: AsyncIterator[bytes],
+        media_type: str,
+        headers: dict[str, str],
+    ) -> None:
+        super().__init__(content, media_type=media_type, headers=headers)
+        self.ticket = ticket
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.ticket.release()
+
+
+# -- request bodies -------------------------------------------------------------------------------
+
+
+async def _read_body(request: Request, settings: ServerSettings) -> bytes:
+    limit = settings.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit, settings)
+    data = bytearray()
+    async for part in request.stream():
+        data.extend(part)
+        if len(data) > limit:
+            raise _too_large(limit, settings)
+    return bytes(data)
+
+
+def _too_large(limit: int, settings: ServerSettings) -> RequestError:
+    return RequestError(
+        f"The request body is larger than {limit} bytes.",
+        status=413,
+        code="body_too_large",
+        hint=f"Texts are limited to {settings.max_chars} characters.",
+    )
+
+
+def _parse_json(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RequestError(
+            f"The request body is not valid JSON: {e}.",
+            hint='Send JSON like {"model": "tts-1", "input": "Hello.", "voice": "alloy"} '
+            "with Content-Type: application/json.",
+        ) from e
+
+
+def _body_params(data: bytes, request: Request) -> dict[str, Any]:
+    """``/api/tts`` POST bodies: a JSON object, a form, or the text itself."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json":
+        body = _parse_json(data)
+        if not isinstance(body, dict):
+            raise RequestError('A JSON body must be an object such as {"text": "Hello."}.')
+        return body
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise RequestError("The request body is not UTF-8 text.", param="text") from e
+    if kind == "application/x-www-form-urlencoded":
+        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
+    return {"text": text} if data else {}
+
+
+def _page() -> dict[str, tuple[bytes, str]]:
+    folder = resources.files("glowtts_cli.server").joinpath("page")
+    types = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
+    return {name: (folder.joinpath(name).read_bytes(), kind) for name, kind in types.items()}
