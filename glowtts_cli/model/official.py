@@ -12,7 +12,7 @@ import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
@@ -20,13 +20,13 @@ from torch import nn
 from glowtts_cli.config import ModelConfig
 from glowtts_cli.errors import CheckpointError
 from glowtts_cli.model.glow_tts import GlowTTS
+from glowtts_cli.weight_norm import WEIGHT_NORM_SUFFIXES, normalize_weight_norm_keys
 
 __all__ = [
     "check_state_dict",
     "from_official_state_dict",
     "glowtts_from_official",
     "load_state_dict_strict",
-    "normalize_weight_norm_keys",
     "official_model_kwargs",
     "read_official_checkpoint",
     "to_official_state_dict",
@@ -47,16 +47,6 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
 """(official prefix, our prefix) pairs; ``{i}`` is a layer index. Every other key is the same in
 both (``encoder.emb``, ``decoder.flows.*``, ``emb_g``), apart from the weight-norm suffixes."""
 
-_WEIGHT_NORM_SUFFIXES = {
-    "legacy": (".weight_g", ".weight_v"),
-    "parametrizations": (
-        ".parametrizations.weight.original0",
-        ".parametrizations.weight.original1",
-    ),
-}
-"""The (magnitude g, direction v) key suffixes of ``torch.nn.utils.weight_norm`` (legacy, used by
-the official checkpoints) and of ``torch.nn.utils.parametrizations.weight_norm`` (used here)."""
-
 _MAX_LISTED = 10
 """How many offending keys an error message names."""
 
@@ -73,28 +63,6 @@ def _rename(key: str, pairs: Sequence[tuple[str, str]]) -> str:
             head = target.replace("{i}", index) if index is not None else target
             return head + key[match.end() :]
     return key
-
-
-def normalize_weight_norm_keys(
-    state_dict: Mapping[str, V], *, style: Literal["legacy", "parametrizations"]
-) -> dict[str, V]:
-    """Rename weight-norm keys to one style; other keys pass through unchanged.
-
-    ``legacy`` is ``<layer>.weight_g`` / ``<layer>.weight_v`` (``torch.nn.utils.weight_norm``, the
-    official checkpoints); ``parametrizations`` is ``<layer>.parametrizations.weight.original0`` /
-    ``original1`` (``torch.nn.utils.parametrizations.weight_norm``, this package). The tensors are
-    the same in both: g = original0 (``[C_out, 1, ...]``), v = original1 (the full weight shape).
-    """
-    target = _WEIGHT_NORM_SUFFIXES[style]
-    sources = [s for name, s in _WEIGHT_NORM_SUFFIXES.items() if name != style]
-    out: dict[str, V] = {}
-    for key, value in state_dict.items():
-        for source in sources:
-            for old, new in zip(source, target, strict=True):
-                if key.endswith(old):
-                    key = key[: -len(old)] + new
-        out[key] = value
-    return out
 
 
 def from_official_state_dict(state_dict: Mapping[str, V]) -> dict[str, V]:
@@ -173,7 +141,7 @@ def load_state_dict_strict(
         CheckpointError: keys or shapes differ (see ``check_state_dict``), or a value is no tensor.
     """
     own = module.state_dict()
-    if any(k.endswith(_WEIGHT_NORM_SUFFIXES["parametrizations"]) for k in own):
+    if any(k.endswith(WEIGHT_NORM_SUFFIXES["parametrizations"]) for k in own):
         state_dict = normalize_weight_norm_keys(state_dict, style="parametrizations")
     not_tensors = sorted(k for k, v in state_dict.items() if not isinstance(v, torch.Tensor))
     if not_tensors:

@@ -22,6 +22,7 @@ from safetensors.torch import load_file, save_file
 from glowtts_cli.config import HiFiGANConfig, VocoderConfig, from_dict, to_dict
 from glowtts_cli.errors import CheckpointError, ConfigError
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
+from glowtts_cli.weight_norm import fold_weight_norm_state
 
 WEIGHTS_NAME = "vocoder.safetensors"
 """File name of our generator weights (folded, float32) inside a vocoder or voice folder."""
@@ -39,56 +40,11 @@ StateDict = dict[str, torch.Tensor]
 # --------------------------------------------------------------------------------------------
 
 
-def normalize_weight_norm_keys(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
-    """Rename ``<layer>.parametrizations.weight.original0/1`` (torch >= 2.1 weight norm) to the
-    legacy ``<layer>.weight_g`` / ``<layer>.weight_v``; every other key is kept as is."""
-    renames = {
-        ".parametrizations.weight.original0": ".weight_g",
-        ".parametrizations.weight.original1": ".weight_v",
-    }
-    out: StateDict = {}
-    for key, value in state_dict.items():
-        for old, new in renames.items():
-            if key.endswith(old):
-                key = key[: -len(old)] + new
-                break
-        out[key] = value
-    return out
-
-
-def fold_weight_norm(state_dict: Mapping[str, torch.Tensor]) -> StateDict:
-    """Replace every weight-norm pair by its effective weight ``g * v / ||v||`` (dim 0 kept).
-
-    Accepts both naming schemes (see :func:`normalize_weight_norm_keys`); a state dict without
-    weight norm comes back unchanged. For a ConvTranspose1d the weight is ``[C_in, C_out, k]`` and
-    dim 0 is the input channel, exactly as the legacy ``weight_norm(dim=0)`` normalised it.
-    """
-    sd = normalize_weight_norm_keys(state_dict)
-    out: StateDict = {}
-    for key, value in sd.items():
-        if key.endswith(".weight_v"):
-            continue
-        if key.endswith(".weight_g"):
-            layer = key[: -len(".weight_g")]
-            v = sd.get(layer + ".weight_v")
-            if v is None:
-                raise CheckpointError(f"Weight-norm tensor {key} has no matching {layer}.weight_v.")
-            dims = tuple(range(1, v.dim()))
-            norm = torch.linalg.vector_norm(v, dim=dims, keepdim=True)
-            out[layer + ".weight"] = v * (value / norm)
-        else:
-            out[key] = value
-    orphans = [k for k in sd if k.endswith(".weight_v") and k[:-2] + "_g" not in sd]
-    if orphans:
-        raise CheckpointError(f"Weight-norm tensor(s) without weight_g: {', '.join(orphans[:10])}.")
-    return out
-
-
 def load_generator_state(
     generator: HiFiGANGenerator, state_dict: Mapping[str, torch.Tensor]
 ) -> None:
     """Fold weight norm, then load strictly: a missing, unexpected or misshapen key is an error."""
-    sd = fold_weight_norm(state_dict)
+    sd = fold_weight_norm_state(state_dict)
     expected = generator.state_dict()
     missing = sorted(set(expected) - set(sd))
     unexpected = sorted(set(sd) - set(expected))

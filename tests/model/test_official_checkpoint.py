@@ -20,11 +20,11 @@ from glowtts_cli.model.official import (
     from_official_state_dict,
     glowtts_from_official,
     load_state_dict_strict,
-    normalize_weight_norm_keys,
     official_model_kwargs,
     read_official_checkpoint,
     to_official_state_dict,
 )
+from glowtts_cli.weight_norm import normalize_weight_norm_keys
 
 
 def _official(reference_dir: Path) -> tuple[dict[str, torch.Tensor], dict[str, object]]:

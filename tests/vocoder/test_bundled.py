@@ -13,7 +13,8 @@ from safetensors.torch import load_file
 
 from glowtts_cli.errors import CheckpointError, ConfigError
 from glowtts_cli.vocoder import bundled
-from glowtts_cli.vocoder.weights import fold_weight_norm, read_official_state_dict
+from glowtts_cli.vocoder.weights import read_official_state_dict
+from glowtts_cli.weight_norm import fold_weight_norm_state
 
 
 def test_files_are_found_without_importing_the_package() -> None:
@@ -51,7 +52,9 @@ def test_conversion_happens_once_and_atomically(tmp_path: Path) -> None:
     assert weights.stat().st_mtime_ns == stamp  # second call reads the cache, converts nothing
     # The cached weights are exactly the folded official ones.
     converted = load_file(weights)
-    official = fold_weight_norm(read_official_state_dict(bundled.bundled_checkpoint("ljspeech")))
+    official = fold_weight_norm_state(
+        read_official_state_dict(bundled.bundled_checkpoint("ljspeech"))
+    )
     assert set(converted) == set(official)
     assert all(torch.equal(converted[k], official[k]) for k in official)
 

@@ -12,11 +12,8 @@ from safetensors.torch import load_file
 from glowtts_cli.config import HiFiGANConfig
 from glowtts_cli.errors import CheckpointError
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator, parameter_count, receptive_field_frames
-from glowtts_cli.vocoder.weights import (
-    fold_weight_norm,
-    load_generator_state,
-    load_safetensors_generator,
-)
+from glowtts_cli.vocoder.weights import load_generator_state, load_safetensors_generator
+from glowtts_cli.weight_norm import fold_weight_norm_state
 
 
 @pytest.mark.parametrize(
@@ -58,7 +55,7 @@ def test_tiny_v3_equals_official(
 
 
 def test_folding_equals_official_remove_weight_norm(tiny_v3_dir: Path) -> None:
-    folded = fold_weight_norm(load_file(tiny_v3_dir / "state_dict.safetensors"))
+    folded = fold_weight_norm_state(load_file(tiny_v3_dir / "state_dict.safetensors"))
     official = load_file(tiny_v3_dir / "state_dict_folded.safetensors")
     assert set(folded) == set(official)
     for key, value in official.items():
