@@ -184,6 +184,7 @@ class Voice:
         *,
         device: str | torch.device | None = None,
         vocoder: str | None = None,
+        threads: int | None = None,
     ) -> Voice:
         """Load a voice: a folder, catalog name or ``org/repo[@rev]`` (default: bundled voice)."""
         if spec is None:
@@ -195,7 +196,7 @@ class Voice:
                 )
         torch_device = select_device(device)
         if torch_device.type == "cpu":
-            set_inference_threads()
+            set_inference_threads(threads)  # deliberate: oversubscribed cores are many times slower
         folder = resolve(str(spec)).path
         cfg = read_voice_config(folder)
         model = GlowTTS(cfg.model)

@@ -53,6 +53,12 @@ def say(
     ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed for reproducible audio."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        min=1,
+        help="CPU threads (use 1 on a busy shared machine). [default: cores, max 4]",
+    ),
     vocoder: str | None = typer.Option(
         None,
         "--vocoder",
@@ -81,7 +87,7 @@ def say(
         sentence_silence=sentence_silence,
         seed=seed,
     )
-    loaded = Voice.load(voice, device=device, vocoder=vocoder)
+    loaded = Voice.load(voice, device=device, vocoder=vocoder, threads=threads)
     loaded.speaker_id(options.speaker)
     pieces = _with_progress(
         loaded.stream(content, options), len(loaded.frontend.split_sentences(content))
