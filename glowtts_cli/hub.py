@@ -276,6 +276,7 @@ def hub_error(
         EntryNotFoundError,
         GatedRepoError,
         HfHubHTTPError,
+        HFValidationError,
         LocalEntryNotFoundError,
         RepositoryNotFoundError,
         RevisionNotFoundError,
@@ -284,6 +285,11 @@ def hub_error(
     at = f"@{revision}" if revision else ""
     again = again or f"`glowtts voices download {name}`"
     stale = "The catalog entry is out of date; upgrade glowtts-cli (`pip install -U glowtts-cli`)."
+    if isinstance(e, HFValidationError):
+        return VoiceNotFoundError(
+            f"'{repo_id}{at}' is not a valid Hub repo name: {_one_line(e)}",
+            hint="A Hub voice is org/name[@revision]; see `glowtts voices list`.",
+        )
     if isinstance(e, GatedRepoError):
         return VoiceNotFoundError(
             f"No permission to download {repo_id}: the repo is gated.",

@@ -143,8 +143,14 @@ def remove(name: str = typer.Argument(..., help="Catalog name or org/repo[@rev].
 
     entry = load_catalog().get(name)
     if entry is not None and entry.bundled:
-        raise GlowTTSError(f"'{name}' ships inside the package and cannot be removed.")
-    repo_id, _, revision = (entry.repo_id if entry else name).partition("@")
+        raise GlowTTSError(
+            f"'{name}' ships inside the package and cannot be removed.",
+            hint="Bundled voices take no cache space; `pip uninstall glowtts-cli` removes them.",
+        )
+    if entry is not None:  # a catalog voice: just its pinned revision
+        repo_id, revision = entry.repo_id, entry.revision
+    else:
+        repo_id, _, revision = name.partition("@")
     count, freed = remove_cached(repo_id, revision or None)
     if not count:
         close = suggest_cached(name)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from catalog_files import REPO, catalog_entry, write_catalog
 from hubserver import HubServer, set_offline
-from huggingface_hub import try_to_load_from_cache
+from huggingface_hub import close_session, try_to_load_from_cache
 from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
@@ -157,6 +157,21 @@ def test_private_repos_need_the_right_token(
     assert isinstance(caught.value.__cause__, HfHubHTTPError)
 
 
+def test_an_unreachable_hub_falls_back_to_the_cache(
+    hub_server: HubServer, hub_voice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached = resolve(REPO).path
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)  # the client backs off 1-8 s
+    hub_server.stop()
+    close_session()  # no pooled keep-alive connection to the stopped server
+
+    assert resolve(REPO).path == cached  # the branch cannot be checked: the cached one is used
+    with pytest.raises(OfflineError) as caught:
+        resolve("org/elsewhere")
+    assert "is not in the local cache and the Hub cannot be reached" in caught.value.message
+    assert_one_line(caught.value, "glowtts voices download org/elsewhere")
+
+
 def test_typo_in_a_repo_name_suggests_a_cached_one(hub_server: HubServer, hub_voice: str) -> None:
     resolve(REPO)
     with pytest.raises(VoiceNotFoundError, match=r"Did you mean 'org/tiny'\?"):
@@ -170,6 +185,7 @@ def test_local_specs(tiny_voice_dir: Path, tmp_path: Path) -> None:
         (str(tiny_voice_dir / "config.json"), "is a file, not a voice folder"),
         ("./no/such/dir", "not found: no such folder"),
         ("tinny-test", "not found: no such folder, catalog name or Hub repo"),
+        ("org/a..b", "'org/a..b' is not a valid Hub repo name"),
     ]:
         with pytest.raises(VoiceNotFoundError) as caught:
             resolve(spec)
@@ -270,6 +286,22 @@ def test_catalog_sha256_mismatch_removes_the_file_and_a_retry_succeeds(
     voice = resolve("tiny", catalog=catalog)
     assert folder_bytes(voice.path) == voice_files
     assert [r.origin for r in hub_server.log] == ["hub", "cdn"]  # only the evicted file
+
+
+def test_a_cached_file_damaged_on_disk_is_caught_and_fetched_again(
+    hub_server: HubServer, hub_voice: str, voice_files: dict[str, bytes], tmp_path: Path
+) -> None:
+    catalog = read_catalog(
+        write_catalog(tmp_path / "catalog", catalog_entry("tiny", REPO, hub_voice, voice_files))
+    )
+    config = resolve("tiny", catalog=catalog).path / "config.json"
+    config.write_bytes(config.read_bytes().replace(b"tiny-test", b"tiny-best"))  # bit rot
+
+    with pytest.raises(CheckpointError, match=r"config\.json \(sha256"):
+        resolve("tiny", catalog=catalog)
+    assert not config.exists()
+    assert resolve("tiny", catalog=catalog).path == config.parent
+    assert config.read_bytes() == voice_files["config.json"]
 
 
 def test_catalog_entry_pointing_at_a_vanished_revision(
