@@ -94,10 +94,10 @@ def _money(sign: str | None, symbol: str, amount: str, scale: str | None) -> str
     whole, _, frac = amount.replace(",", "").partition(".")
     if frac and (len(frac) != 2 or not sub_one):
         return f" {minus}{number_words(amount)} {many} "
-    units, cents = int(whole or "0"), int(frac or "0")
+    units, cents = (whole or "0").lstrip("0") or "0", int(frac or "0")
     parts = []
-    if units or not cents:
-        parts.append(f"{cardinal(units)} {one if units == 1 else many}")
+    if units != "0" or not cents:
+        parts.append(f"{cardinal(units)} {one if units == '1' else many}")
     if cents:
         parts.append(f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}")
     return f" {minus}{' and '.join(parts)} "
@@ -233,7 +233,7 @@ def _unit(match: re.Match[str]) -> str:
 
 
 def _ordinal(match: re.Match[str]) -> str:
-    return f" {ordinal(int(match.group(1).replace(',', '')))} "
+    return f" {ordinal(match.group(1).replace(',', ''))} "
 
 
 def _version(match: re.Match[str]) -> str:

@@ -33,18 +33,28 @@ def digits(text: str) -> str:
     return " ".join(_DIGITS[int(c)] for c in text if c.isdigit())
 
 
-def cardinal(n: int) -> str:
+def _small(n: int | str) -> int | None:
+    """The value if it is read as a number, None if it is read digit by digit (too long)."""
+    if isinstance(n, int):
+        return n if n < _MAX_CARDINAL else None
+    digits_only = n.lstrip("0") or "0"
+    return int(digits_only) if len(digits_only) <= 15 else None
+
+
+def cardinal(n: int | str) -> str:
     """``1234`` -> ``"one thousand two hundred thirty-four"``."""
-    if n >= _MAX_CARDINAL:
+    value = _small(n)
+    if value is None:
         return digits(str(n))
-    return _american(_num2words()(n, lang="en"))
+    return _american(_num2words()(value, lang="en"))
 
 
-def ordinal(n: int) -> str:
+def ordinal(n: int | str) -> str:
     """``21`` -> ``"twenty-first"``."""
-    if n >= _MAX_CARDINAL:
+    value = _small(n)
+    if value is None:
         return digits(str(n)) + "th"
-    return _american(_num2words()(n, lang="en", to="ordinal"))
+    return _american(_num2words()(value, lang="en", to="ordinal"))
 
 
 def year(n: int) -> str:
@@ -61,7 +71,7 @@ def year(n: int) -> str:
 def number_words(text: str) -> str:
     """A written number (commas allowed, optional decimals) as words; decimals digit by digit."""
     whole, _, frac = text.replace(",", "").partition(".")
-    words = cardinal(int(whole or "0"))
+    words = cardinal(whole or "0")
     return f"{words} point {digits(frac)}" if frac else words
 
 

@@ -70,11 +70,11 @@ class TextFrontend:
         return split_sentences(_check_text(text))
 
     def normalize(self, text: str) -> str:
-        """Speakable text (``english_cleaners`` for the official kind)."""
+        """Speakable text, sentence by sentence (``english_cleaners`` for the official kind)."""
         text = _check_text(text)
         if self.config.phonemizer == "official":
             return official.english_cleaners(text)
-        return self._normalizer(text)
+        return " ".join(self._normalizer(s) for s in split_sentences(text))
 
     def phonemize(self, text: str) -> str:
         """What ``encode`` turns into ids, as text (IPA, ``{ARPABET}`` groups, or letters)."""

@@ -34,12 +34,15 @@ _ABBREVIATION_RES = tuple(
     (re.compile(rf"\b{short}\.", re.IGNORECASE), long) for short, long in _ABBREVIATIONS
 )
 _WHITESPACE_RE = re.compile(r"\s+")
+_SURROGATES_RE = re.compile("[\ud800-\udfff]")
 
 _COMMA_NUMBER_RE = re.compile(r"([0-9][0-9,]+[0-9])")
 _POUNDS_RE = re.compile(r"£([0-9,]*[0-9]+)")
 _DOLLARS_RE = re.compile(r"\$([0-9.,]*[0-9]+)")
-_DECIMAL_RE = re.compile(r"([0-9]+\.[0-9]+)")
-_ORDINAL_RE = re.compile(r"[0-9]+(st|nd|rd|th)")
+# The lookbehinds do not change what matches (a match starts at the first digit of a run
+# anyway) but stop Python's engine from retrying inside long digit runs (quadratic time).
+_DECIMAL_RE = re.compile(r"(?<![0-9])([0-9]+\.[0-9]+)")
+_ORDINAL_RE = re.compile(r"(?<![0-9])[0-9]+(st|nd|rd|th)")
 _NUMBER_RE = re.compile(r"[0-9]+")
 
 
@@ -50,15 +53,25 @@ def _inflect_engine() -> object:
     return inflect.engine()
 
 
+_INFLECT_MAX_DIGITS = 36
+"""inflect reads numbers up to 36 digits; the original crashes beyond (and Python refuses
+``int()`` of more than 4300 digits)."""
+
+
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _digit_words(text: str) -> str:
+    """Departure from the original, which crashes on huge numbers: read them digit by digit."""
+    return " ".join(_DIGIT_WORDS[int(d)] for d in text if d.isdigit())
+
+
 def _words(number: int | str, **kwargs: object) -> str:
+    digits = sum(c.isdigit() for c in str(number))
+    if digits > _INFLECT_MAX_DIGITS:
+        return _digit_words(str(number))
     engine: Any = _inflect_engine()
-    try:
-        return str(engine.number_to_words(number, **kwargs))
-    except Exception as e:  # inflect.NumOutOfRangeError: 37 digits or more
-        if type(e).__name__ != "NumOutOfRangeError":
-            raise
-        # Departure from the original, which crashes here: read the digits one by one.
-        return " ".join(str(engine.number_to_words(d)) for d in str(number) if d.isdigit())
+    return str(engine.number_to_words(number, **kwargs))
 
 
 def _unit(amount: int, singular: str) -> str:
@@ -69,6 +82,8 @@ def _expand_dollars(match: re.Match[str]) -> str:
     parts = match.group(1).split(".")
     if len(parts) > 2:  # "1.2.3": not an amount
         return match.group(1) + " dollars"
+    if any(len(p) > _INFLECT_MAX_DIGITS for p in parts):
+        return _digit_words(parts[0]) + " dollars"
     dollars = int(parts[0]) if parts[0] else 0
     cents = int(parts[1]) if len(parts) > 1 and parts[1] else 0
     if dollars and cents:
@@ -81,6 +96,8 @@ def _expand_dollars(match: re.Match[str]) -> str:
 
 
 def _expand_number(match: re.Match[str]) -> str:
+    if len(match.group(0)) > _INFLECT_MAX_DIGITS:
+        return _digit_words(match.group(0))
     num = int(match.group(0))
     if 1000 < num < 3000:  # read as a year
         if num == 2000:
@@ -107,7 +124,8 @@ def english_cleaners(text: str) -> str:
     """unidecode -> lowercase -> numbers -> abbreviations -> collapse whitespace (not stripped)."""
     from unidecode import unidecode
 
-    text = unidecode(text).lower()
+    # unidecode drops lone surrogates anyway, but warns about each one; drop them first.
+    text = unidecode(_SURROGATES_RE.sub("", text)).lower()
     text = expand_numbers(text)
     for pattern, replacement in _ABBREVIATION_RES:
         text = pattern.sub(replacement, text)
@@ -178,21 +196,39 @@ def load_cmudict(path: Path | None = None) -> Mapping[str, str]:
 # text -> tokens
 # ---------------------------------------------------------------------------------------------
 
-# Same semantics as the original: '.' does not cross newlines, so the tail after a brace group
-# ends at the first newline, and a group after a newline is not recognised.
-_CURLY_RE = re.compile(r"(.*?)\{(.+?)\}(.*)")
+
+def _match_group(text: str, start: int) -> tuple[int, int, int] | None:
+    """Where ``(.*?)\\{(.+?)\\}(.*)`` (no DOTALL) would match ``text[start:]``.
+
+    Returns (index of '{', index of its '}', end of the tail) or None. The first '{' of the
+    first line either matches or no '{' does: a later '{' would need a '}' even further on.
+    The tail ('.*') stops at the first line break, as in the original; found with str.find so
+    that long or adversarial text stays linear.
+    """
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end < 0 else line_end
+    opening = text.find("{", start, line_end)
+    if opening < 0:
+        return None
+    closing = text.find("}", opening + 2, line_end)  # '.+?' needs one character at least
+    if closing < 0:
+        return None
+    tail_end = text.find("\n", closing + 1)
+    return opening, closing, len(text) if tail_end < 0 else tail_end
 
 
 def split_arpabet_groups(text: str) -> tuple[list[tuple[str, str]], str]:
     """``(plain text before, ARPAbet inside)`` for each ``{...}`` group, and the text after."""
     groups: list[tuple[str, str]] = []
-    while text:
-        match = _CURLY_RE.match(text)
-        if not match:
+    start, end = 0, len(text)
+    while start < end:
+        found = _match_group(text, start)
+        if found is None:
             break
-        groups.append((match.group(1), match.group(2)))
-        text = match.group(3)
-    return groups, text
+        opening, closing, end = found
+        groups.append((text[start:opening], text[opening + 1 : closing]))
+        start = closing + 1
+    return groups, text[start:end]
 
 
 def _characters(text: str) -> list[str]:
