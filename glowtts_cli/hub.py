@@ -269,13 +269,26 @@ def hub_error(
 ) -> GlowTTSError | None:
     """Our error for an exception of the Hub client (None: not a Hub or network failure).
 
+    ``name`` is what the user asked for; ``again`` the command that retries (default: ``glowtts
+    voices download NAME``); ``catalog`` says the revision was pinned by the catalog.
+    """
+    again = again or f"`glowtts voices download {name}`"
+    return _lookup_error(e, repo_id, revision, filename=filename, catalog=catalog) or (
+        _transfer_error(e, repo_id, filename=filename, name=name, again=again)
+    )
+
+
+def _lookup_error(
+    e: BaseException, repo_id: str, revision: str | None, *, filename: str, catalog: bool
+) -> GlowTTSError | None:
+    """The Hub answered: no such repo, revision or file, or no access to it.
+
     Subclasses come first: GatedRepoError is a RepositoryNotFoundError and
-    LocalEntryNotFoundError an EntryNotFoundError.
+    LocalEntryNotFoundError (a cache miss, see ``_transfer_error``) an EntryNotFoundError.
     """
     from huggingface_hub.errors import (
         EntryNotFoundError,
         GatedRepoError,
-        HfHubHTTPError,
         HFValidationError,
         LocalEntryNotFoundError,
         RepositoryNotFoundError,
@@ -283,7 +296,6 @@ def hub_error(
     )
 
     at = f"@{revision}" if revision else ""
-    again = again or f"`glowtts voices download {name}`"
     stale = "The catalog entry is out of date; upgrade glowtts-cli (`pip install -U glowtts-cli`)."
     if isinstance(e, HFValidationError):
         return VoiceNotFoundError(
@@ -303,31 +315,37 @@ def hub_error(
             "(or run `hf auth login`).",
         )
     if isinstance(e, RevisionNotFoundError):
+        latest = f"`glowtts voices download {repo_id}`"
         return VoiceNotFoundError(
             f"Revision '{revision}' of {repo_id} not found.",
-            hint=stale
-            if catalog
-            else f"Use a branch, tag or commit that exists, or the latest: "
-            f"`glowtts voices download {repo_id}`.",
+            hint=stale if catalog else f"Use a branch, tag or commit that exists, or {latest}.",
         )
+    if isinstance(e, EntryNotFoundError) and not isinstance(e, LocalEntryNotFoundError):
+        voice = "A voice repo holds config.json and model.safetensors; see `glowtts voices list`."
+        return VoiceNotFoundError(
+            f"{repo_id}{at} has no {filename}: it is not a glowtts voice.",
+            hint=stale if catalog else voice,
+        )
+    return None
+
+
+def _transfer_error(
+    e: BaseException, repo_id: str, *, filename: str, name: str, again: str
+) -> GlowTTSError | None:
+    """No usable answer: offline, unreachable, refused, cut off, or the cache cannot be written."""
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
     if isinstance(e, LocalEntryNotFoundError):
         why = "offline mode is on (HF_HUB_OFFLINE=1)" if _offline() else "the Hub cannot be reached"
         return OfflineError(
             f"Voice '{name}' is not in the local cache and {why}.",
             hint=f"Connect to the network and run {again} once; it then works offline.",
         )
-    if isinstance(e, EntryNotFoundError):
-        return VoiceNotFoundError(
-            f"{repo_id}{at} has no {filename}: it is not a glowtts voice.",
-            hint=stale
-            if catalog
-            else "A voice repo holds config.json and model.safetensors; see `glowtts voices list`.",
-        )
     if isinstance(e, HfHubHTTPError):
         status = getattr(getattr(e, "response", None), "status_code", None)
         if status in (401, 403):
             return VoiceNotFoundError(
-                f"No permission to download {repo_id}{at} (HTTP {status}).",
+                f"No permission to download {repo_id} (HTTP {status}).",
                 hint="Log in with `hf auth login` or set HF_TOKEN to a token that can read it.",
             )
         return GlowTTSError(
