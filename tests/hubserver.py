@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import huggingface_hub
+import huggingface_hub.hf_api
 import pytest
 from huggingface_hub import constants
 from huggingface_hub.utils import _cache_manager

@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import huggingface_hub.hf_api  # noqa: F401  (point_client_at patches it: must be imported)
 import pytest
 from hubserver import HubServer
 

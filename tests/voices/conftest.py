@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import huggingface_hub.hf_api  # noqa: F401  (point_client_at patches it: must be imported)
 import pytest
 from catalog_files import REPO
 from hubserver import HubServer
