@@ -193,7 +193,9 @@ class AudioEncoder:
         if self.format == "flac":
             self._pending.append(tail)
             buffer = io.BytesIO()
-            sf.write(buffer, np.concatenate(self._pending), self.output_rate, format="FLAC")
+            # Quantised here, like wav and pcm, so every format carries the same 16-bit samples.
+            ints = np.frombuffer(_pcm16(np.concatenate(self._pending)), dtype="<i2")
+            sf.write(buffer, ints, self.output_rate, format="FLAC", subtype="PCM_16")
             return buffer.getvalue()
         data = self._emit(tail)
         if self._file is not None and self._sink is not None:
