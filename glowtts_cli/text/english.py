@@ -3,7 +3,7 @@
 Passes run in a fixed order, most specific first: URLs and e-mail addresses, currency, percentages,
 times, dates, phone-like digit strings, fractions, units, ordinals, decades, years, ranges,
 negative and plain numbers, abbreviations, initialisms and acronyms, symbols, then non-Latin
-letters are transliterated (unidecode). Number words come from inflect (American style: no
+letters are transliterated (unidecode). Number words come from num2words (American style: no
 "and" inside numbers); Latin letters keep their accents because espeak-ng reads them better.
 """
 
@@ -32,7 +32,6 @@ from glowtts_cli.text.english_words import (
 from glowtts_cli.text.normalize import clean_unicode, collapse_whitespace
 
 _NUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
-_END = r"(?=$|\n)"  # a period before this ends the sentence and is kept
 
 
 def _sub(pattern: str, repl: object, flags: int = 0) -> tuple[re.Pattern[str], object]:
@@ -59,7 +58,7 @@ def _spell_address(address: str) -> str:
             out.append(_URL_SYMBOLS[part])
         elif part.lower() == "www":
             out.append(" W W W ")
-        elif part.isdigit():
+        elif part.isascii() and part.isdigit():
             out.append(f" {digits(part)} ")
         else:
             out.append(part)

@@ -30,7 +30,7 @@ def _american(words: str) -> str:
 
 def digits(text: str) -> str:
     """Digit by digit: ``"007"`` -> ``"zero zero seven"``."""
-    return " ".join(_DIGITS[int(c)] for c in text if c.isdigit())
+    return " ".join(_DIGITS[int(c)] for c in text if c in "0123456789")
 
 
 def _small(n: int | str) -> int | None:

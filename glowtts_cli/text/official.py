@@ -63,11 +63,11 @@ _DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "
 
 def _digit_words(text: str) -> str:
     """Departure from the original, which crashes on huge numbers: read them digit by digit."""
-    return " ".join(_DIGIT_WORDS[int(d)] for d in text if d.isdigit())
+    return " ".join(_DIGIT_WORDS[int(d)] for d in text if d in "0123456789")
 
 
 def _words(number: int | str, **kwargs: object) -> str:
-    digits = sum(c.isdigit() for c in str(number))
+    digits = sum(c in "0123456789" for c in str(number))
     if digits > _INFLECT_MAX_DIGITS:
         return _digit_words(str(number))
     engine: Any = _inflect_engine()
@@ -84,8 +84,9 @@ def _expand_dollars(match: re.Match[str]) -> str:
         return match.group(1) + " dollars"
     if any(len(p) > _INFLECT_MAX_DIGITS for p in parts):
         return _digit_words(parts[0]) + " dollars"
-    dollars = int(parts[0]) if parts[0] else 0
-    cents = int(parts[1]) if len(parts) > 1 and parts[1] else 0
+    # A comma can only be left here where the original crashes ("$,5"): ignore it instead.
+    dollars = int(parts[0].replace(",", "") or "0")
+    cents = int(parts[1].replace(",", "") or "0") if len(parts) > 1 else 0
     if dollars and cents:
         return f"{_unit(dollars, 'dollar')}, {_unit(cents, 'cent')}"
     if dollars:
