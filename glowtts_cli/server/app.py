@@ -15,6 +15,7 @@ traceback on stderr and answered with a plain 500 message.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -92,7 +93,7 @@ def create_app(registry: VoiceRegistry, settings: ServerSettings | None = None) 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
-        state.queue.close()
+        await asyncio.get_running_loop().run_in_executor(None, state.queue.close)
 
     routes = [
         Route("/v1/audio/speech", _endpoint(state, _speech), methods=["POST"]),
@@ -241,7 +242,11 @@ async def _synthesize(
     try:
         pieces = voice.stream(speech.text, options)
         if not stream:
-            body = await ticket.run(lambda: _whole(pieces, encoder))
+            parts: list[Audio] = []
+            # One sentence per turn on the worker, so other requests are served in between.
+            while (piece := await ticket.run(lambda: next(pieces, None))) is not None:
+                parts.append(piece)
+            body = await ticket.run(lambda: _whole(parts, encoder))
         else:
             first = await ticket.run(lambda: _step(pieces, encoder))
     except BaseException:
@@ -254,9 +259,9 @@ async def _synthesize(
     return _AudioStream(ticket, _chunks(ticket, first, pieces, encoder), info.media_type, headers)
 
 
-def _whole(pieces: Iterator[Audio], encoder: AudioEncoder) -> bytes:
-    """Every sentence, then one complete file (a WAV with exact sizes)."""
-    audio = Audio.concatenate(list(pieces), encoder.sample_rate)
+def _whole(parts: list[Audio], encoder: AudioEncoder) -> bytes:
+    """The sentences as one complete file (a WAV with exact sizes)."""
+    audio = Audio.concatenate(parts, encoder.sample_rate)
     if encoder.format == "wav" and encoder.output_rate == encoder.sample_rate:
         return to_wav_bytes(audio.samples, audio.sample_rate)
     return encoder.write(audio.samples) + encoder.finish()
