@@ -20,6 +20,7 @@ import numpy.typing as npt
 import torch
 
 from glowtts_cli.config import (
+    AudioConfig,
     ModelConfig,
     TextConfig,
     TrainConfig,
@@ -148,7 +149,7 @@ def plan_train(
         language=language,
         license="unknown",
         text=text,
-        audio=dataclasses.replace(VoiceConfig(name="x").audio, n_mels=model.n_mels),
+        audio=AudioConfig(n_mels=model.n_mels),
         model=model,
         speakers=speakers if len(speakers) > 1 else (),
     )
