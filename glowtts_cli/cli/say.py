@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from glowtts_cli.cli.console import err_console
+from glowtts_cli.cli.console import err_console, progress_callback
 from glowtts_cli.cli.textinput import read_text
 
 if TYPE_CHECKING:
@@ -102,19 +102,9 @@ def _with_progress(pieces: Iterator[Audio], total: int) -> Iterator[Audio]:
     if total <= 3:
         yield from pieces
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console(),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("synthesizing", total=total)
-        for piece in pieces:
-            progress.advance(task)
+    with progress_callback("synthesizing") as update:
+        for done, piece in enumerate(pieces, start=1):
+            update(done, total)
             yield piece
 
 
