@@ -231,7 +231,15 @@ async def _synthesize(
             code="server_busy",
             hint="Retry after the number of seconds in the Retry-After header.",
         )
-    encoder = AudioEncoder(speech.format, voice.sample_rate, pcm_rate=pcm_rate)
+    try:
+        encoder = AudioEncoder(speech.format, voice.sample_rate, pcm_rate=pcm_rate)
+        pieces = voice.stream(speech.text, options)
+        ticket.start(_chunks(pieces, encoder) if stream else _whole(pieces, encoder))
+        # The first chunk is the first sentence: errors up to here still get a JSON answer.
+        first = await ticket.next_chunk()
+    except BaseException:
+        ticket.close()
+        raise
     info = FORMATS[speech.format]
     headers = {
         "Content-Disposition": f"{'attachment' if speech.download else 'inline'}; "
@@ -239,71 +247,53 @@ async def _synthesize(
         "X-Sample-Rate": str(encoder.output_rate),
         "X-Voice": choice.served.id,
     }
-    try:
-        pieces = voice.stream(speech.text, options)
-        if not stream:
-            parts: list[Audio] = []
-            # One sentence per turn on the worker, so other requests are served in between.
-            while (piece := await ticket.run(lambda: next(pieces, None))) is not None:
-                parts.append(piece)
-            body = await ticket.run(lambda: _whole(parts, encoder))
-        else:
-            first = await ticket.run(lambda: _step(pieces, encoder))
-    except BaseException:
-        ticket.release()
-        raise
     if not stream:
-        ticket.release()
-        return Response(body, media_type=info.media_type, headers=headers)
-    # The first sentence is done (so errors got a proper status); the response now owns the slot.
-    return _AudioStream(ticket, _chunks(ticket, first, pieces, encoder), info.media_type, headers)
+        ticket.close()
+        return Response(first or b"", media_type=info.media_type, headers=headers)
+    return _AudioStream(ticket, first, info.media_type, headers)
 
 
-def _whole(parts: list[Audio], encoder: AudioEncoder) -> bytes:
-    """The sentences as one complete file (a WAV with exact sizes)."""
+def _chunks(pieces: Iterator[Audio], encoder: AudioEncoder) -> Iterator[bytes]:
+    """Runs on the synthesis thread: each sentence's bytes, then the encoder's last bytes."""
+    for piece in pieces:
+        yield encoder.write(piece.samples)
+    yield encoder.finish()
+
+
+def _whole(pieces: Iterator[Audio], encoder: AudioEncoder) -> Iterator[bytes]:
+    """Runs on the synthesis thread: one complete file (a WAV with exact sizes)."""
+    parts = []
+    for piece in pieces:
+        parts.append(piece)
+        yield b""  # a point between sentences where a request that went away is dropped
     audio = Audio.concatenate(parts, encoder.sample_rate)
     if encoder.format == "wav" and encoder.output_rate == encoder.sample_rate:
-        return to_wav_bytes(audio.samples, audio.sample_rate)
-    return encoder.write(audio.samples) + encoder.finish()
-
-
-def _step(pieces: Iterator[Audio], encoder: AudioEncoder) -> bytes | None:
-    """Synthesize and encode the next sentence (on the synthesis thread); None at the end."""
-    piece = next(pieces, None)
-    return None if piece is None else encoder.write(piece.samples)
-
-
-async def _chunks(
-    ticket: Ticket, first: bytes | None, pieces: Iterator[Audio], encoder: AudioEncoder
-) -> AsyncIterator[bytes]:
-    chunk = first
-    while chunk is not None:
-        if chunk:
-            yield chunk
-        chunk = await ticket.run(lambda: _step(pieces, encoder))
-    tail = await ticket.run(encoder.finish)
-    if tail:
-        yield tail
+        yield to_wav_bytes(audio.samples, audio.sample_rate)
+    else:
+        yield encoder.write(audio.samples) + encoder.finish()
 
 
 class _AudioStream(StreamingResponse):
-    """A chunked audio response that gives its queue slot back however it ends."""
+    """A chunked audio response that stops its producer and frees its slot however it ends."""
 
     def __init__(
-        self,
-        ticket: Ticket,
-        content: AsyncIterator[bytes],
-        media_type: str,
-        headers: dict[str, str],
+        self, ticket: Ticket, first: bytes | None, media_type: str, headers: dict[str, str]
     ) -> None:
-        super().__init__(content, media_type=media_type, headers=headers)
+        super().__init__(self._body(ticket, first), media_type=media_type, headers=headers)
         self.ticket = ticket
+
+    @staticmethod
+    async def _body(ticket: Ticket, first: bytes | None) -> AsyncIterator[bytes]:
+        chunk = first
+        while chunk is not None:
+            yield chunk
+            chunk = await ticket.next_chunk()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            self.ticket.release()
+            self.ticket.close()
 
 
 # -- request bodies -------------------------------------------------------------------------------

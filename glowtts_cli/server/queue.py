@@ -1,83 +1,108 @@
-"""Admission control and the synthesis thread: a bounded queue in front of one worker.
+"""Admission control and the synthesis thread: a bounded first-come queue in front of one worker.
 
-Synthesis never runs on the event loop. Each admitted request holds one slot until its response is
-finished (streamed responses included) and hands its work to a single worker thread one sentence
-at a time: torch already spreads one forward pass over the CPU cores, so one worker is the fast
-choice. Work runs in admission order (the oldest request first, sentence after sentence), which
-keeps the mean completion time low and lets a streamed text play at the worker's full speed. When
-every slot is taken a request is refused at once (503 with Retry-After) instead of piling up.
+Synthesis never runs on the event loop. An admitted request gets a :class:`Ticket` and hands it a
+producer (an iterator of response bytes that synthesizes as it goes); one worker thread runs the
+producers in admission order and passes each chunk to the event loop as soon as it exists. One
+worker because torch already spreads a forward pass over the CPU cores; first come, first served
+because it keeps the mean completion time low and lets a streamed text play at the worker's full
+speed. A request that finds every slot taken is refused at once (503 with Retry-After).
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import math
 import queue
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from collections.abc import Iterator
 
 _EMA_WEIGHT = 0.2
 """How fast the service-time estimate behind Retry-After follows new requests."""
-
-_Job = tuple[int, int, Callable[[], Any] | None, "Future[Any] | None"]
+_END = object()
 
 
 class Ticket:
-    """One admitted request's slot; ``release()`` it once its response is done."""
+    """One admitted request: its slot, its producer and the chunks coming back.
 
-    def __init__(self, owner: SynthesisQueue, order: int) -> None:
+    Call ``start`` once, read with ``next_chunk``, and always ``close`` (idempotent). The slot is
+    given back when the worker is done with the producer, or at ``close`` if it never started.
+    """
+
+    def __init__(self, owner: SynthesisQueue, loop: asyncio.AbstractEventLoop) -> None:
         self._owner = owner
-        self._order = order
-        self._busy = 0.0
-        self._inflight: Future[Any] | None = None
-        self._released = False
+        self._loop = loop
+        self._chunks: asyncio.Queue[object] = asyncio.Queue()
+        self._producer: Iterator[bytes] | None = None
+        self._cancelled = threading.Event()
+        self._ended = False
+        self._slot_held = True
 
-    async def run(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` on the synthesis thread (in this request's turn) and wait for it."""
+    def start(self, producer: Iterator[bytes]) -> None:
+        """Queue the producer for the worker (call once)."""
+        if self._producer is not None:
+            raise RuntimeError("a ticket runs one producer")
+        self._producer = producer
+        self._owner._jobs.put(self)
 
-        def timed() -> T:
-            start = time.monotonic()
+    async def next_chunk(self) -> bytes | None:
+        """The next chunk, None at the end; re-raises the producer's exception."""
+        if self._ended:
+            return None
+        item = await self._chunks.get()
+        if item is _END:
+            self._ended = True
+            return None
+        if isinstance(item, BaseException):
+            self._ended = True
+            raise item
+        assert isinstance(item, bytes)
+        return item
+
+    def close(self) -> None:
+        """The response is over (finished, failed or the client left): stop the producer."""
+        self._cancelled.set()
+        if self._producer is None:
+            self._free_slot(0.0)
+
+    # -- worker side -------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        """Drive the producer on the worker thread, a chunk at a time, unless the request left."""
+        producer = self._producer
+        assert producer is not None
+        start = time.monotonic()
+        outcome: object = _END
+        try:
+            while not (self._cancelled.is_set() or self._owner._stopping.is_set()):
+                chunk = next(producer, _END)
+                if chunk is _END:
+                    break
+                if chunk:
+                    self._loop.call_soon_threadsafe(self._chunks.put_nowait, chunk)
+        except BaseException as e:  # handed to the response, which turns it into an answer
+            outcome = e
+        finally:
+            close = getattr(producer, "close", None)
+            if close is not None:
+                close()  # a generator left early: run its cleanup here, on its own thread
+            busy = time.monotonic() - start
             try:
-                return fn()
-            finally:
-                self._busy += time.monotonic() - start
+                self._loop.call_soon_threadsafe(self._chunks.put_nowait, outcome)
+                self._loop.call_soon_threadsafe(self._free_slot, busy)
+            except RuntimeError:  # the event loop is gone (shutdown)
+                pass
 
-        future: Future[T] = Future()
-        self._inflight = future
-        self._owner._submit(self._order, timed, future)
-        # A cancelled wait cancels the job if it has not started; a started one runs to its end.
-        return await asyncio.wrap_future(future)
-
-    def release(self) -> None:
-        """Give the slot back once no work of this request is left on the thread (idempotent).
-
-        A client that hangs up mid-sentence cancels its waiting work, not the running sentence:
-        the slot stays taken until the thread is done with it, so the bound holds.
-        """
-        if self._released:
-            return
-        self._released = True
-        job = self._inflight
-        if job is None or job.done():
-            self._owner._finished(self._busy)
-            return
-        job.cancel()
-        loop = asyncio.get_running_loop()
-        job.add_done_callback(
-            lambda _: loop.call_soon_threadsafe(self._owner._finished, self._busy)
-        )
+    def _free_slot(self, busy: float) -> None:
+        if self._slot_held:
+            self._slot_held = False
+            self._owner._finished(busy)
 
 
 class SynthesisQueue:
     """At most ``1 + max_waiting`` requests are in the server at once; the rest get 503.
 
-    ``try_admit``, ``retry_after`` and ticket releases belong to the event loop's thread.
+    ``try_admit`` and ``retry_after`` belong to the event loop's thread.
     """
 
     def __init__(self, *, max_waiting: int) -> None:
@@ -87,9 +112,8 @@ class SynthesisQueue:
         self.active = 0
         self.refused = 0
         self._service_seconds = 1.0
-        self._admissions = itertools.count()
-        self._jobs_made = itertools.count()
-        self._jobs: queue.PriorityQueue[_Job] = queue.PriorityQueue()
+        self._jobs: queue.SimpleQueue[Ticket | None] = queue.SimpleQueue()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._work, name="glowtts-synth", daemon=True)
         self._thread.start()
 
@@ -99,38 +123,22 @@ class SynthesisQueue:
             self.refused += 1
             return None
         self.active += 1
-        return Ticket(self, next(self._admissions))
+        return Ticket(self, asyncio.get_running_loop())
 
     def retry_after(self) -> int:
-        """Seconds until the work now admitted is likely done (queue length x mean service)."""
+        """Seconds until the admitted work is likely done (requests in x mean service time)."""
         return max(1, min(120, math.ceil(self._service_seconds * self.active)))
 
     def close(self) -> None:
-        """Stop the worker after its current job; jobs not started are cancelled."""
-        self._jobs.put((-1, -1, None, None))
+        """Stop the worker: the running producer stops at its next chunk, queued ones at once."""
+        self._stopping.set()
+        self._jobs.put(None)
         self._thread.join(timeout=30)
-        while not self._jobs.empty():
-            *_, future = self._jobs.get_nowait()
-            if future is not None:
-                future.cancel()
-
-    def _submit(self, order: int, fn: Callable[[], Any], future: Future[Any]) -> None:
-        self._jobs.put((order, next(self._jobs_made), fn, future))
 
     def _finished(self, busy: float) -> None:
         self.active -= 1
         self._service_seconds += _EMA_WEIGHT * (busy - self._service_seconds)
 
     def _work(self) -> None:
-        while True:
-            _, _, fn, future = self._jobs.get()
-            if fn is None or future is None:
-                return
-            if not future.set_running_or_notify_cancel():
-                continue  # its request went away before its turn
-            try:
-                result = fn()
-            except BaseException as e:
-                future.set_exception(e)
-            else:
-                future.set_result(result)
+        while (ticket := self._jobs.get()) is not None:
+            ticket._run()

@@ -3,19 +3,17 @@ and in-process servers (uvicorn in a thread) for settings a test needs of its ow
 
 from __future__ import annotations
 
-import http.client
-import json
 import re
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from httpkit import ServeProcess
 
 # The command function itself, as `glowtts serve` runs it (typer parses the same options).
 SERVE = [
@@ -24,58 +22,6 @@ SERVE = [
     "import typer; from glowtts_cli.cli.serve import serve; typer.run(serve)",
 ]
 READY = re.compile(r"serving .* at http://127\.0\.0\.1:(\d+) ")
-
-
-@dataclass
-class Reply:
-    """One HTTP exchange."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def call(
-    port: int,
-    method: str,
-    path: str,
-    body: bytes | dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 60.0,
-) -> Reply:
-    """A plain HTTP/1.1 request with the standard library (no client magic in between)."""
-    headers = dict(headers or {})
-    if isinstance(body, dict):
-        body = json.dumps(body).encode()
-        headers.setdefault("Content-Type", "application/json")
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return Reply(
-            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        )
-    finally:
-        conn.close()
-
-
-@dataclass
-class ServeProcess:
-    """A running ``glowtts serve`` and everything it wrote on stderr so far."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    stderr: list[str] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        return "".join(self.stderr)
 
 
 def _drain(stream: Any, into: list[str]) -> None:

@@ -9,7 +9,7 @@ import urllib.parse
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import Reply, ServeProcess, call
+from httpkit import Reply, ServeProcess, call
 
 TEXT = "Hello there. How are you today?"
 

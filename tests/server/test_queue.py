@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import soundfile as sf
-from conftest import Reply, call
+from httpkit import Reply, call
 
 from glowtts_cli.server.app import ServerSettings, create_app
 from glowtts_cli.server.registry import VoiceRegistry
