@@ -62,16 +62,23 @@ def checkpoint_dir(run_dir: Path) -> Path:
 
 
 def _atomic_save(obj: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a temporary name, flush it to disk, then rename: ``path`` is whole or absent."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(obj, tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(e, OSError):
+            raise CheckpointError(
+                f"Cannot write checkpoint {path}: {e.strerror or e}.",
+                hint="Free disk space (or fix the folder's permissions) and run the same command "
+                "again: it resumes from the last checkpoint that was written.",
+            ) from e
         raise
 
 

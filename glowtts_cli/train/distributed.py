@@ -39,12 +39,54 @@ def from_environment() -> DistInfo:
     )
 
 
+def process_device(info: DistInfo, device: torch.device) -> torch.device:
+    """This process's device: under torchrun each process takes the GPU of its local rank.
+
+    (``cuda`` alone would put every process on GPU 0.) An explicit ``cuda:N`` is kept.
+    """
+    if info.world_size <= 1 or device.type != "cuda" or device.index is not None:
+        return device
+    chosen = torch.device("cuda", info.local_rank)
+    torch.cuda.set_device(chosen)
+    return chosen
+
+
 def init_process_group(info: DistInfo, device: torch.device) -> None:
     """Join the job's process group (no-op for a single process or if already joined)."""
     if info.world_size <= 1 or dist.is_initialized():
         return
     backend = "nccl" if device.type == "cuda" else "gloo"
     dist.init_process_group(backend=backend, rank=info.rank, world_size=info.world_size)
+
+
+def any_process(flag: bool, device: torch.device) -> bool:
+    """True on every process when ``flag`` is true on at least one (False without a group).
+
+    Used so that all processes stop after the same step when a signal reached only some.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return flag
+    value = torch.tensor(float(flag), device=device)
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item() > 0)
+
+
+def broadcast_parameters(model: torch.nn.Module) -> None:
+    """Copy rank 0's parameters to every process (after a step each rank did on its own data)."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    with torch.no_grad():
+        for param in model.parameters():
+            dist.broadcast(param.data, src=0)
+
+
+def gather_objects(value: object) -> list[object]:
+    """Every process's ``value``, in rank order (``[value]`` without a process group)."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return [value]
+    out: list[object] = [None] * dist.get_world_size()
+    dist.all_gather_object(out, value)
+    return out
 
 
 def all_reduce_mean(value: torch.Tensor) -> torch.Tensor:

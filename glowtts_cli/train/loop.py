@@ -32,7 +32,13 @@ from glowtts_cli.train.checkpoint import (
     save_checkpoint,
     set_rng_state,
 )
-from glowtts_cli.train.distributed import DistInfo, all_reduce_mean
+from glowtts_cli.train.distributed import (
+    DistInfo,
+    all_reduce_mean,
+    any_process,
+    broadcast_parameters,
+    gather_objects,
+)
 from glowtts_cli.train.losses import duration_loss, mle_loss
 from glowtts_cli.train.metrics import MetricsLogger
 from glowtts_cli.train.schedule import learning_rate_at
@@ -116,6 +122,21 @@ class _StopFlag:
             signal.signal(sig, handler)
 
 
+class _StepRate:
+    """Steps per second, smoothed over the last ~10 steps."""
+
+    def __init__(self) -> None:
+        self.rate = 0.0
+        self.last = time.perf_counter()
+
+    def tick(self) -> float:
+        now = time.perf_counter()
+        current = 1 / max(now - self.last, 1e-6)
+        self.rate = 0.9 * self.rate + 0.1 * current if self.rate else current
+        self.last = now
+        return self.rate
+
+
 class Trainer:
     """Runs (or resumes) the optimisation of one model on one prepared dataset."""
 
@@ -161,13 +182,16 @@ class Trainer:
         self.step = 0
         self.best_val: float | None = None
         self.bad_steps = 0
+        self.ddi_pending = from_scratch and train.ddi
+        """Data-dependent init still to do (once, on the first batch of a run from scratch)."""
         self.last_checkpoint: Path | None = None
         self.log = MetricsLogger(run_dir, enabled=self.dist.is_main)
+        self._rate = _StepRate()
 
     # -- state ---------------------------------------------------------------------------------
 
     def state_dict(self, batches_done: int) -> dict[str, Any]:
-        """Everything needed to continue exactly from here."""
+        """Everything needed to continue exactly from here (under DDP: call on every process)."""
         return {
             "format": 1,
             "step": self.step,
@@ -175,8 +199,11 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "scaler": self.scaler.state_dict(),
-            "sampler": self.sampler.state_dict(batches_done),
+            # Under DDP each process used ``batches_done`` batches of the shared epoch order.
+            "sampler": self.sampler.state_dict(batches_done * self.dist.world_size),
             "rng": rng_state(),
+            # Each process draws its own dropout masks: keep every process's generators.
+            "rng_ranks": gather_objects(rng_state()) if self.dist.world_size > 1 else [],
             "best_val": self.best_val,
             "voice": to_dict(self.voice),
             "train": to_dict(self.cfg),
@@ -189,7 +216,9 @@ class Trainer:
         self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
         self.sampler.load_state_dict(state["sampler"])
-        set_rng_state(state["rng"])
+        ranks = state.get("rng_ranks") or []
+        same_job = len(ranks) == self.dist.world_size
+        set_rng_state(ranks[self.dist.rank] if same_job else state["rng"])
         self.step = int(state["step"])
         self.best_val = state.get("best_val")
 
@@ -203,13 +232,10 @@ class Trainer:
         return True
 
     def _save(self, batches_done: int, *, best: bool = False) -> None:
+        state = self.state_dict(batches_done)  # on every process: it gathers their RNG states
         if self.dist.is_main:
             self.last_checkpoint = save_checkpoint(
-                self.run_dir,
-                self.state_dict(batches_done),
-                self.step,
-                keep_last=self.cfg.keep_last,
-                best=best,
+                self.run_dir, state, self.step, keep_last=self.cfg.keep_last, best=best
             )
 
     # -- data ----------------------------------------------------------------------------------
@@ -241,6 +267,10 @@ class Trainer:
         with torch.no_grad():
             compute_losses(self.raw, self.raw, batch, self.device)
         self.raw.set_ddi(False)
+        self.ddi_pending = False
+        # Under DDP every process saw a different first batch: all take rank 0's statistics,
+        # or the replicas would start (and stay) different.
+        broadcast_parameters(self.raw)
 
     def _optimize(self, batch: Batch) -> tuple[Losses, bool]:
         """One update; returns the losses and whether the update was applied."""
@@ -294,6 +324,8 @@ class Trainer:
                 totals.append(float(losses.total))
                 first = first or (batch, losses)
             val = sum(totals) / len(totals)
+            if self.dist.world_size > 1:  # identical on every process, so all agree on "best"
+                val = float(all_reduce_mean(torch.tensor(val, device=self.device)))
             if first is not None and self.dist.is_main:
                 self._eval_media(*first)
             return val
@@ -322,50 +354,56 @@ class Trainer:
     def run(self, on_step: Callable[[StepReport], None] | None = None) -> TrainResult:
         """Train until ``max_steps``; resumes are handled by :meth:`resume_if_possible` first."""
         self.raw.train()
-        rate, last_time = 0.0, time.perf_counter()
+        self._rate = _StepRate()
         losses: Losses | None = None
-        with _StopFlag() as stop:
-            while self.step < self.cfg.max_steps:
-                batches_done = 0
-                for batch in self._batches():
-                    if self.step == 0 and self.from_scratch and self.cfg.ddi:
-                        self._data_dependent_init(batch)
-                    lr = self.optimizer.param_groups[0]["lr"]
-                    losses, applied = self._optimize(batch)
-                    self._check_divergence(applied)
-                    batches_done += 1
-                    if applied:
-                        self.step += 1
-                    now = time.perf_counter()
-                    rate = (
-                        0.9 * rate + 0.1 / max(now - last_time, 1e-6)
-                        if rate
-                        else 1 / max(now - last_time, 1e-6)
-                    )
-                    last_time = now
-                    report = StepReport(
-                        self.step, self.cfg.max_steps, float(losses.total.detach()),
-                        float(losses.mle.detach()), float(losses.duration.detach()), float(lr),
-                        rate, skipped=not applied,
-                    )  # fmt: skip
-                    self._after_step(report, batches_done)
-                    if on_step is not None:
-                        on_step(report)
-                    if stop.requested:
-                        self._save(batches_done)
-                        raise KeyboardInterrupt
-                    if self.step >= self.cfg.max_steps:
-                        break
-                else:
-                    self.sampler.set_epoch(self.sampler.epoch + 1)
-                    continue
-                self._save(batches_done)
-        self.log.close()
+        try:
+            with _StopFlag() as stop:
+                while self.step < self.cfg.max_steps:
+                    batches_done = 0
+                    for batch in self._batches():
+                        losses, report = self._step(batch)
+                        batches_done += 1
+                        self._after_step(report, batches_done)
+                        if on_step is not None:
+                            on_step(report)
+                        self._check_divergence(not report.skipped)
+                        if self._stop_requested(stop):
+                            self._save(batches_done)
+                            raise KeyboardInterrupt
+                        if self.step >= self.cfg.max_steps:
+                            break
+                    else:
+                        self.sampler.set_epoch(self.sampler.epoch + 1)
+                        continue
+                    self._save(batches_done)
+        finally:
+            self.log.close()
         last = {} if losses is None else {
             "loss": float(losses.total.detach()), "mle": float(losses.mle.detach()),
             "duration": float(losses.duration.detach()),
         }  # fmt: skip
         return TrainResult(self.step, self.best_val, last, self.last_checkpoint)
+
+    def _step(self, batch: Batch) -> tuple[Losses, StepReport]:
+        """DDI if due, one optimizer update, and its report."""
+        if self.step == 0 and self.ddi_pending:
+            self._data_dependent_init(batch)
+        lr = float(self.optimizer.param_groups[0]["lr"])
+        losses, applied = self._optimize(batch)
+        if applied:
+            self.step += 1
+        report = StepReport(
+            self.step, self.cfg.max_steps, float(losses.total.detach()),
+            float(losses.mle.detach()), float(losses.duration.detach()), lr,
+            self._rate.tick(), skipped=not applied,
+        )  # fmt: skip
+        return losses, report
+
+    def _stop_requested(self, stop: _StopFlag) -> bool:
+        """Whether to stop now; under DDP all processes agree (a signal may reach one first)."""
+        if self.dist.world_size > 1:
+            return any_process(stop.requested, self.device)
+        return stop.requested
 
     def _after_step(self, report: StepReport, batches_done: int) -> None:
         if report.skipped:
