@@ -130,16 +130,18 @@ def vocoder_system(data: Path, kind: str) -> Synth:
     return synth
 
 
-def voice_system(voice: Path) -> Synth:
-    """A trained voice folder through glowtts_cli's public API (with its own vocoder)."""
-    from glowtts_cli import speak
+def voice_system(voice: Path, threads: int) -> Synth:
+    """A trained voice folder through glowtts_cli's public API (with its own vocoder).
+
+    The voice is loaded once up front, so a bad folder is reported before any scoring.
+    """
+    from glowtts_cli import Voice, speak
+
+    loaded = Voice.load(str(voice), threads=threads)
 
     def synth(utt_id: str, text: str) -> tuple[np.ndarray, int]:
-        audio = speak(text, voice=str(voice))
-        for field in ("samples", "wav", "data", "audio"):
-            if hasattr(audio, field):
-                return np.asarray(getattr(audio, field), dtype=np.float32), int(audio.sample_rate)
-        raise TypeError(f"cannot read samples from {type(audio).__name__}")
+        audio = speak(text, voice=loaded, seed=0)
+        return np.asarray(audio.samples, dtype=np.float32), int(audio.sample_rate)
 
     return synth
 
@@ -180,10 +182,14 @@ def build_systems(args: argparse.Namespace, data: Path) -> dict[str, Synth | str
         except ImportError as e:
             systems[kind] = f"n/a ({module} not importable: {e})"
     if args.voice is not None:
+        from glowtts_cli.errors import GlowTTSError
+
         try:
-            systems["voice"] = voice_system(args.voice)
+            systems["voice"] = voice_system(args.voice, args.threads)
         except ImportError as e:
             systems["voice"] = f"n/a (glowtts_cli.speak not importable: {e})"
+        except GlowTTSError as e:
+            systems["voice"] = f"n/a ({e})"
     return {k: v for k, v in systems.items() if args.systems is None or k in args.systems}
 
 
@@ -223,13 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:14s} {synth}")
             continue
         start = time.monotonic()
-        wer = score(
-            model,
-            name,
-            synth,
-            items,
-            data.parent / "eval" / f"{args.teacher}-{args.split}-{name}.tsv",
-        )
+        part = f"-first{args.limit}" if args.limit is not None else ""
+        log = data.parent / "eval" / f"{args.teacher}-{args.split}{part}-{name}.tsv"
+        wer = score(model, name, synth, items, log)
         per = (time.monotonic() - start) / len(items)
         print(f"{name:14s} {wer:7.2f} {per:7.2f}", flush=True)
     return 0
