@@ -173,7 +173,7 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 async def _speech(state: _State, request: Request) -> Response:
     body = _parse_json(await _read_body(request, state.settings))
     speech = parse_openai(body, max_chars=state.settings.max_chars)
-    return await _synthesize(state, speech, stream=True, pcm_rate=OPENAI_PCM_RATE)
+    return await _synthesize(state, request, speech, stream=True, pcm_rate=OPENAI_PCM_RATE)
 
 
 async def _tts(state: _State, request: Request) -> Response:
@@ -182,7 +182,7 @@ async def _tts(state: _State, request: Request) -> Response:
     if request.method == "POST":
         params.update(_body_params(await _read_body(request, state.settings), request))
     speech = parse_simple(params, max_chars=state.settings.max_chars)
-    return await _synthesize(state, speech, stream=stream, pcm_rate=None)
+    return await _synthesize(state, request, speech, stream=stream, pcm_rate=None)
 
 
 async def _models(state: _State, request: Request) -> Response:
@@ -200,7 +200,12 @@ async def _health(state: _State, request: Request) -> Response:
         {
             "status": "ok",
             "voices": [v.id for v in state.registry.voices],
-            "queue": {"active": queue.active, "capacity": queue.capacity, "refused": queue.refused},
+            "queue": {
+                "active": queue.active,
+                "capacity": queue.capacity,
+                "refused": queue.refused,
+                "abandoned": queue.abandoned,
+            },
         }
     )
 
@@ -217,7 +222,12 @@ async def _page_file(state: _State, request: Request) -> Response:
 
 
 async def _synthesize(
-    state: _State, speech: SpeechRequest, *, stream: bool, pcm_rate: int | None
+    state: _State,
+    request: Request,
+    speech: SpeechRequest,
+    *,
+    stream: bool,
+    pcm_rate: int | None,
 ) -> Response:
     """Check the voice, take a queue slot, synthesize the first sentence, then answer."""
     choice = state.registry.find(speech.voice, speech.speaker)
@@ -236,7 +246,10 @@ async def _synthesize(
         pieces = voice.stream(speech.text, options)
         ticket.start(_chunks(pieces, encoder) if stream else _whole(pieces, encoder))
         # The first chunk is the first sentence: errors up to here still get a JSON answer.
-        first = await ticket.next_chunk()
+        first = await _first_chunk(ticket, request)
+    except _ClientLeft:
+        ticket.close()
+        return Response(status_code=499)  # nginx's "client closed request"; nobody reads it
     except BaseException:
         ticket.close()
         raise
@@ -251,6 +264,30 @@ async def _synthesize(
         ticket.close()
         return Response(first or b"", media_type=info.media_type, headers=headers)
     return _AudioStream(ticket, first, info.media_type, headers)
+
+
+class _ClientLeft(Exception):
+    """The client hung up before its first chunk."""
+
+
+async def _first_chunk(ticket: Ticket, request: Request) -> bytes | None:
+    """The first chunk, or _ClientLeft as soon as the client hangs up (even while queued)."""
+    chunk = asyncio.ensure_future(ticket.next_chunk())
+    left = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({chunk, left}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        left.cancel()
+    if not chunk.done():
+        chunk.cancel()
+        raise _ClientLeft
+    return chunk.result()
+
+
+async def _disconnect(request: Request) -> None:
+    """Returns when the client disconnects (the body has been read already)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _chunks(pieces: Iterator[Audio], encoder: AudioEncoder) -> Iterator[bytes]:

@@ -63,7 +63,7 @@ class Ticket:
         """The response is over (finished, failed or the client left): stop the producer."""
         self._cancelled.set()
         if self._producer is None:
-            self._free_slot(0.0)
+            self._free_slot(0.0, True)
 
     # -- worker side -------------------------------------------------------------------------------
 
@@ -73,8 +73,10 @@ class Ticket:
         assert producer is not None
         start = time.monotonic()
         outcome: object = _END
+        steps = 0
         try:
             while not (self._cancelled.is_set() or self._owner._stopping.is_set()):
+                steps += 1
                 chunk = next(producer, _END)
                 if chunk is _END:
                     break
@@ -89,14 +91,14 @@ class Ticket:
             busy = time.monotonic() - start
             try:
                 self._loop.call_soon_threadsafe(self._chunks.put_nowait, outcome)
-                self._loop.call_soon_threadsafe(self._free_slot, busy)
+                self._loop.call_soon_threadsafe(self._free_slot, busy, steps == 0)
             except RuntimeError:  # the event loop is gone (shutdown)
                 pass
 
-    def _free_slot(self, busy: float) -> None:
+    def _free_slot(self, busy: float, abandoned: bool) -> None:
         if self._slot_held:
             self._slot_held = False
-            self._owner._finished(busy)
+            self._owner._finished(busy, abandoned)
 
 
 class SynthesisQueue:
@@ -111,6 +113,7 @@ class SynthesisQueue:
         self.capacity = 1 + max_waiting
         self.active = 0
         self.refused = 0
+        self.abandoned = 0
         self._service_seconds = 1.0
         self._jobs: queue.SimpleQueue[Ticket | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
@@ -135,9 +138,12 @@ class SynthesisQueue:
         self._jobs.put(None)
         self._thread.join(timeout=30)
 
-    def _finished(self, busy: float) -> None:
+    def _finished(self, busy: float, abandoned: bool) -> None:
         self.active -= 1
-        self._service_seconds += _EMA_WEIGHT * (busy - self._service_seconds)
+        if abandoned:  # left before its turn: nothing was synthesized, nothing to learn from
+            self.abandoned += 1
+        else:
+            self._service_seconds += _EMA_WEIGHT * (busy - self._service_seconds)
 
     def _work(self) -> None:
         while (ticket := self._jobs.get()) is not None:

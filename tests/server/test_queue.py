@@ -51,7 +51,12 @@ def test_burst_beyond_the_queue_gets_503(small_server: BackgroundServer) -> None
     for reply in ok:
         samples, rate = sf.read(io.BytesIO(reply.body), dtype="float32")
         assert rate == 22050 and len(samples) > 0.5 * rate
-    assert health(small_server.port) == {"active": 0, "capacity": 2, "refused": len(busy)}
+    assert health(small_server.port) == {
+        "active": 0,
+        "capacity": 2,
+        "refused": len(busy),
+        "abandoned": 0,
+    }
 
 
 def test_a_client_that_hangs_up_frees_its_slot(small_server: BackgroundServer) -> None:
@@ -74,3 +79,27 @@ def test_a_client_that_hangs_up_frees_its_slot(small_server: BackgroundServer) -
     assert health(small_server.port)["active"] == 0
     assert freed < 0.5 * whole, (freed, whole)  # synthesis stopped; it did not run to the end
     assert call(small_server.port, "GET", "/api/tts?text=Still%20here.").status == 200
+
+
+def test_a_request_that_leaves_while_queued_is_never_synthesized(
+    small_server: BackgroundServer,
+) -> None:
+    text = " ".join(f"This is sentence number {i}." for i in range(140))  # about 4000 chars
+    body = json.dumps({"model": "tts-1", "voice": "alloy", "input": text, "response_format": "pcm"})
+    headers = {"Content-Type": "application/json"}
+    running = http.client.HTTPConnection("127.0.0.1", small_server.port, timeout=30)
+    running.request("POST", "/v1/audio/speech", body, headers)
+    first = running.getresponse()
+    assert first.status == 200 and first.read1(4096)  # the worker is busy with this one
+    waiting = http.client.HTTPConnection("127.0.0.1", small_server.port, timeout=30)
+    waiting.request("POST", "/v1/audio/speech", body, headers)
+    deadline = time.monotonic() + 10
+    while health(small_server.port)["active"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    waiting.close()
+    rest = first.read()
+    running.close()
+    assert len(rest) // 2 > 24000 * 5  # the first request ran to its end, undisturbed
+    while health(small_server.port)["active"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert health(small_server.port)["abandoned"] == 1
