@@ -9,6 +9,7 @@ append-only sink. FLAC keeps sample counts in its header, so it is sent when com
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 from dataclasses import dataclass
@@ -51,6 +52,20 @@ FORMATS: dict[str, FormatInfo] = {
     "flac": FormatInfo("audio/flac", "flac", False),
 }
 """Response formats this server writes, by their OpenAI name."""
+
+_NEEDS = {"mp3": ("MP3", "MPEG_LAYER_III"), "opus": ("OGG", "OPUS"), "flac": ("FLAC", "PCM_16")}
+"""libsndfile format and subtype behind each encoded format (older builds lack MP3 or Opus)."""
+
+
+@functools.cache
+def missing_formats() -> frozenset[str]:
+    """Formats this machine's libsndfile cannot write."""
+    have = sf.available_formats()
+    return frozenset(
+        name
+        for name, (major, subtype) in _NEEDS.items()
+        if major not in have or subtype not in sf.available_subtypes(major)
+    )
 
 
 def _pcm16(samples: Samples) -> bytes:

@@ -21,7 +21,7 @@ from glowtts_cli.api import (
 )
 from glowtts_cli.config import VoiceConfig
 from glowtts_cli.errors import GlowTTSError
-from glowtts_cli.server.encoders import FORMATS
+from glowtts_cli.server.encoders import FORMATS, missing_formats
 from glowtts_cli.voices import suggest
 
 MODELS = (
@@ -214,9 +214,16 @@ def _text(data: Mapping[str, Any], key: str, cap: int) -> str:
 
 
 def _format(value: Any, key: str) -> str:
+    known = ", ".join(f for f in FORMATS if f not in missing_formats())
+    if isinstance(value, str) and value.lower() in missing_formats():
+        raise RequestError(
+            f"This server's libsndfile cannot write {value.lower()}.",
+            param=key,
+            code="unsupported_format",
+            hint=f"Use one of: {known} (or upgrade libsndfile / the soundfile package).",
+        )
     if isinstance(value, str) and value.lower() in FORMATS:
         return value.lower()
-    known = ", ".join(FORMATS)
     if value == "aac":
         raise RequestError(
             "AAC is not available here (no free encoder in libsndfile).",
