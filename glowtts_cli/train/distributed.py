@@ -7,8 +7,11 @@ command then trains on N processes (NCCL on GPUs, gloo on CPUs). Only rank 0 wri
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -80,13 +83,28 @@ def broadcast_parameters(model: torch.nn.Module) -> None:
             dist.broadcast(param.data, src=0)
 
 
-def gather_objects(value: object) -> list[object]:
-    """Every process's ``value``, in rank order (``[value]`` without a process group)."""
+def gather_objects(value: Any) -> list[Any]:
+    """Every process's ``value`` (nested dicts/lists/tuples of tensors and plain values), in rank
+    order; ``[value]`` without a process group.
+
+    Tensors travel as NumPy arrays: unpickling tensors inside ``all_gather_object`` fails on
+    torch 2.13 (``UntypedStorage has no attribute dtype``), NumPy arrays do not.
+    """
     if not (dist.is_available() and dist.is_initialized()):
         return [value]
-    out: list[object] = [None] * dist.get_world_size()
-    dist.all_gather_object(out, value)
-    return out
+    out: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(out, _map_leaves(value, torch.Tensor, lambda t: t.cpu().numpy()))
+    return [_map_leaves(v, np.ndarray, torch.from_numpy) for v in out]
+
+
+def _map_leaves(value: Any, kind: type, fn: Callable[[Any], Any]) -> Any:
+    if isinstance(value, kind):
+        return fn(value)
+    if isinstance(value, dict):
+        return {k: _map_leaves(v, kind, fn) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_map_leaves(v, kind, fn) for v in value)
+    return value
 
 
 def all_reduce_mean(value: torch.Tensor) -> torch.Tensor:

@@ -265,6 +265,7 @@ def run(
     calls = calls or Callbacks()
     spec, resuming = _resolve_spec(run_dir, spec, max_steps)
     info = distributed.from_environment()
+    device = distributed.process_device(info, device)
     distributed.init_process_group(info, device)
     prepared = _prepare(spec, run_dir, calls)
     torch.manual_seed(spec.train.seed)

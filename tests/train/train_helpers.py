@@ -11,6 +11,7 @@ from train_synthetic import tone_patterns, tone_samples, voice_for, write_prepar
 from glowtts_cli.config import ModelConfig, TrainConfig, VoiceConfig
 from glowtts_cli.data.prepare import PreparedDataset
 from glowtts_cli.model.glow_tts import GlowTTS
+from glowtts_cli.train.distributed import DistInfo
 from glowtts_cli.train.loop import Trainer
 
 DURATIONS = (0, 2, 3, 4, 5, 6, 7, 3, 5)
@@ -48,6 +49,7 @@ def make_trainer(
     *,
     model: ModelConfig | None = None,
     from_scratch: bool = True,
+    dist: DistInfo | None = None,
 ) -> Trainer:
     """A Trainer on the tone voice, its model built from ``train.seed`` (as ``run`` does)."""
     cfg = model or small_model()
@@ -61,6 +63,7 @@ def make_trainer(
         prepared=prepared,
         device=torch.device("cpu"),
         from_scratch=from_scratch,
+        dist=dist,
     )
 
 
@@ -108,3 +111,12 @@ def resume_config(max_steps: int) -> TrainConfig:
 def resume_dataset(run_dir: Path) -> PreparedDataset:
     """6 training and 2 validation tone clips."""
     return tone_dataset(run_dir, 6, 2, seed=3)
+
+
+def without_dropout(model: torch.nn.Module) -> torch.nn.Module:
+    """Set every dropout to p=0, including the prenet's fixed 0.5 (official value, not in the
+    config): comparisons across processes must not depend on each process's random masks."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    return model
