@@ -42,7 +42,11 @@ in either direction, so the two runs would differ there by their rounding noise 
 def _ddp_trainer(run_dir: Path, data: Path, train: object, **kwargs: object) -> Trainer:
     info = distributed.from_environment()
     trainer = make_trainer(
-        run_dir, PreparedDataset.read(data), train, dist=info, **kwargs  # type: ignore[arg-type]
+        run_dir,
+        PreparedDataset.read(data),
+        train,
+        dist=info,
+        **kwargs,  # type: ignore[arg-type]
     )
     trainer.model = distributed.wrap(trainer.raw, info, torch.device("cpu"))
     return trainer
@@ -54,10 +58,11 @@ def equal(work: Path, rank: int) -> dict[str, object]:
     without_dropout(trainer.raw)
     batch = collate([trainer.train_set[i] for i in (2 * rank, 2 * rank + 1)])
     losses, applied = trainer._optimize(batch)
+    grads = {n: p.grad.clone() for n, p in trainer.raw.named_parameters() if p.grad is not None}
     return {
         "applied": applied,
         "loss": float(losses.total), "mle": float(losses.mle), "duration": float(losses.duration),
-        "grads": {n: p.grad.clone() for n, p in trainer.raw.named_parameters() if p.grad is not None},
+        "grads": grads,
         "params": parameters(trainer.raw),
     }  # fmt: skip
 

@@ -52,9 +52,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+Results = dict[str, list[dict[str, Any]]]
+
+
 @pytest.fixture(scope="module")
-def ddp_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
-    """Run the two worker processes once; their results per scenario, in rank order."""
+def ddp_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Results]:
+    """Run the two worker processes once: their folder and results per scenario, by rank."""
     work = tmp_path_factory.mktemp("ddp")
     write_prepared(work / "equal", _equal_halves())
     tone_dataset(work / "scratch", 8, seed=3)
@@ -79,19 +82,19 @@ def ddp_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
-    for proc, (_, err) in zip(procs, outputs):
+    for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
-    return {
+    return work, {
         name: [torch.load(work / "out" / f"{name}_rank{r}.pt") for r in range(2)]
         for name in ("equal", "scratch", "resume")
-    } | {"work": [{"path": work}]}
+    }
 
 
 def test_two_processes_equal_one_process_on_the_combined_batch(
-    ddp_results: dict[str, list[dict[str, Any]]], tmp_path: Path
+    ddp_run: tuple[Path, Results], tmp_path: Path
 ) -> None:
-    ranks = ddp_results["equal"]
-    work: Path = ddp_results["work"][0]["path"]
+    work, results = ddp_run
+    ranks = results["equal"]
     single = make_trainer(
         tmp_path, PreparedDataset.read(work / "equal"), EQUAL_CONFIG, from_scratch=False
     )
@@ -113,14 +116,14 @@ def test_two_processes_equal_one_process_on_the_combined_batch(
 
 
 def test_data_dependent_init_leaves_every_process_with_the_same_model(
-    ddp_results: dict[str, list[dict[str, Any]]],
+    ddp_run: tuple[Path, Results],
 ) -> None:
-    ranks = ddp_results["scratch"]
+    ranks = ddp_run[1]["scratch"]
     assert ranks[0]["step"] == ranks[1]["step"] == 2
     assert_same_parameters(ranks[0]["params"], ranks[1]["params"])
 
 
-def test_a_resumed_ddp_run_equals_one_run(ddp_results: dict[str, list[dict[str, Any]]]) -> None:
-    for rank in ddp_results["resume"]:
+def test_a_resumed_ddp_run_equals_one_run(ddp_run: tuple[Path, Results]) -> None:
+    for rank in ddp_run[1]["resume"]:
         assert rank["resumed_at"] == 3
         assert_same_parameters(rank["resumed"], rank["whole"])
