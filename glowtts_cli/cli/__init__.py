@@ -81,9 +81,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from glowtts_cli.cli import dataset, say, train, voices
+    from glowtts_cli.cli import dataset, say, serve, train, voices
 
     app.command("say")(say.say)
+    app.command("serve")(serve.serve)
     app.add_typer(voices.app, name="voices")
     app.add_typer(dataset.app, name="dataset")
     app.command("train")(train.train)
