@@ -25,6 +25,7 @@ from glowtts_cli.config import (
     TextConfig,
     TrainConfig,
     TrainingInfo,
+    VocoderConfig,
     VoiceConfig,
     from_dict,
     load_json,
@@ -110,12 +111,18 @@ class Callbacks:
 
 
 def model_preset(config: str, n_vocab: int) -> ModelConfig:
-    """``base``/``small``/``tiny`` or a JSON file holding a ModelConfig."""
+    """``base``/``small``/``tiny`` or a JSON file holding a ModelConfig.
+
+    Presets get the standard 80 mel bands (``tiny`` included), so that the bundled HiFi-GAN
+    can voice them; a JSON config keeps its own ``n_mels``.
+    """
     path = Path(config)
     if path.suffix == ".json" or path.is_file():
         cfg = load_json(ModelConfig, path)
         return dataclasses.replace(cfg, n_vocab=n_vocab)
-    return ModelConfig.preset(config, n_vocab=n_vocab)
+    return dataclasses.replace(
+        ModelConfig.preset(config, n_vocab=n_vocab), n_mels=AudioConfig().n_mels
+    )
 
 
 def _speakers_of(data_dir: Path) -> tuple[str, ...]:
@@ -144,6 +151,7 @@ def plan_train(
         model = dataclasses.replace(
             model, n_speakers=len(speakers), gin_channels=model.gin_channels or MULTI_SPEAKER_GIN
         )
+    standard = model.n_mels == AudioConfig().n_mels
     voice = VoiceConfig(
         name=name or data_dir.resolve().name,
         language=language,
@@ -151,6 +159,8 @@ def plan_train(
         text=text,
         audio=AudioConfig(n_mels=model.n_mels),
         model=model,
+        # The bundled HiFi-GAN needs 80 mel bands; other mel counts fall back to Griffin-Lim.
+        vocoder=VocoderConfig() if standard else VocoderConfig(kind="griffin-lim"),
         speakers=speakers if len(speakers) > 1 else (),
     )
     return RunSpec("train", str(data_dir.resolve()), voice, train or TrainConfig())
@@ -200,9 +210,14 @@ def plan_finetune(
 
 
 def _resolve_spec(run_dir: Path, wanted: RunSpec, max_steps: int | None) -> tuple[RunSpec, bool]:
-    """The spec to run: the folder's own when it exists (resume), else ``wanted``."""
+    """The spec to run: the folder's own when it exists (resume), else ``wanted``; either way
+    with ``max_steps`` when given."""
     existing = RunSpec.read(run_dir)
     if existing is None:
+        if max_steps is not None:
+            wanted = dataclasses.replace(
+                wanted, train=dataclasses.replace(wanted.train, max_steps=max_steps)
+            )
         run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(run_dir / RUN_FILE, wanted.to_json().encode("utf-8"))
         return wanted, False

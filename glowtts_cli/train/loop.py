@@ -8,6 +8,8 @@ SIGTERM stop after the current step and save first.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import math
 import signal
 import time
@@ -22,7 +24,7 @@ from torch import nn
 
 from glowtts_cli.config import TrainConfig, VoiceConfig, to_dict
 from glowtts_cli.data.dataset import Batch, BucketBatchSampler, TextMelDataset, collate
-from glowtts_cli.data.prepare import PreparedDataset
+from glowtts_cli.data.prepare import PreparedDataset, PreparedUtterance
 from glowtts_cli.errors import TrainingError
 from glowtts_cli.model.glow_tts import GlowTTS, TrainOutput
 from glowtts_cli.train.checkpoint import (
@@ -42,6 +44,8 @@ from glowtts_cli.train.distributed import (
 from glowtts_cli.train.losses import duration_loss, mle_loss
 from glowtts_cli.train.metrics import MetricsLogger
 from glowtts_cli.train.schedule import learning_rate_at
+
+logger = logging.getLogger(__name__)
 
 EVAL_BATCHES = 8
 """Validation batches per evaluation (bounds its cost on long validation sets)."""
@@ -122,6 +126,31 @@ class _StopFlag:
             signal.signal(sig, handler)
 
 
+def alignable(prepared: PreparedDataset, n_sqz: int) -> tuple[PreparedDataset, tuple[str, ...]]:
+    """The dataset without clips that have fewer usable frames than tokens, and their ids.
+
+    Alignment search gives every token at least one frame, so such a clip (very fast speech,
+    or a transcript longer than its audio; the blank token doubles the count) cannot be
+    aligned. The model sees ``n_frames`` floored to a multiple of ``n_sqz``.
+    """
+
+    def fits(u: PreparedUtterance) -> bool:
+        return u.n_tokens <= (u.n_frames // n_sqz) * n_sqz
+
+    dropped = tuple(u.id for u in (*prepared.train, *prepared.val) if not fits(u))
+    if dropped:
+        logger.warning(
+            "leaving out %d clip(s) with fewer mel frames than tokens: %s",
+            len(dropped), ", ".join(dropped[:10]) + (" ..." if len(dropped) > 10 else ""),
+        )  # fmt: skip
+        prepared = dataclasses.replace(
+            prepared,
+            train=tuple(u for u in prepared.train if fits(u)),
+            val=tuple(u for u in prepared.val if fits(u)),
+        )
+    return prepared, dropped
+
+
 class _StepRate:
     """Steps per second, smoothed over the last ~10 steps."""
 
@@ -162,10 +191,16 @@ class Trainer:
         self.raw = model.to(device)
         self.model: nn.Module = self.raw
         self.evaluate_audio = evaluate_audio
+        prepared, self.too_short = alignable(prepared, model.cfg.decoder.n_sqz)
         self.train_set = TextMelDataset(prepared, "train")
         self.val_set = TextMelDataset(prepared, "val")
         if len(self.train_set) == 0:
-            raise TrainingError("The prepared dataset has no training clips.")
+            why = f" ({len(self.too_short)} have fewer mel frames than tokens)"
+            raise TrainingError(
+                "The prepared dataset has no usable training clips"
+                + (why if self.too_short else "."),
+                hint="Check that each transcript matches its audio (`glowtts dataset check`).",
+            )
         self.sampler = BucketBatchSampler(
             self.train_set.lengths,
             train.batch_size,

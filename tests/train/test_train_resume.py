@@ -80,6 +80,7 @@ def test_resume_at_the_end_does_nothing_more(tmp_path: Path) -> None:
     assert_same_parameters(parameters(again.raw), parameters(done.raw))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_saves_then_the_run_resumes_exactly(tmp_path: Path, sig: int) -> None:
     total, signal_after = 8, 2

@@ -135,3 +135,21 @@ def test_repeated_non_finite_losses_stop_and_keep_the_last_good_checkpoint(tmp_p
     assert state["step"] == 2
     assert_same_parameters({n: state["model"][n] for n in good_params}, good_params)
     assert all(np.isfinite(t.numpy()).all() for t in state["model"].values())
+
+
+def test_clips_with_fewer_frames_than_tokens_are_left_out(tmp_path: Path) -> None:
+    clips = list(TextMelDataset(tone_dataset(tmp_path / "good", 4)))
+    # 5 frames for a clip of more than 5 tokens; 7 frames (6 after the n_sqz trim) for 7 tokens.
+    short = [
+        clips[0]._replace(id="short", x=torch.arange(1, 7), y=clips[0].y[:, :5]),
+        clips[1]._replace(id="odd", x=torch.tensor([1, 2, 1, 2, 1, 2, 1]), y=clips[1].y[:, :7]),
+    ]
+    prepared = write_prepared(tmp_path / "mixed", clips[2:] + short, clips[:1])
+    trainer = make_trainer(tmp_path / "run", prepared, quiet(max_steps=2))
+    assert trainer.too_short == ("short", "odd")
+    assert [u.id for u in trainer.train_set.utterances] == [c.id for c in clips[2:]]
+    assert trainer.run().step == 2
+    only_short = write_prepared(tmp_path / "short", short)
+    with pytest.raises(TrainingError, match="2 have fewer mel frames than tokens") as caught:
+        make_trainer(tmp_path / "run2", only_short, quiet(max_steps=2))
+    assert caught.value.hint

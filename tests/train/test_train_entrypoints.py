@@ -1,0 +1,150 @@
+"""End to end: ``finetune``/``train``/``export`` on a tiny dataset of real audio, then speech.
+
+The dataset's clips are spoken by the tiny random test voice (slowed down, so that every clip
+has more mel frames than tokens even with the blank token) and stored in the LJSpeech layout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from glowtts_cli.api import Voice, speak
+from glowtts_cli.config import TrainConfig
+from glowtts_cli.errors import ConfigError, TrainingError
+from glowtts_cli.train.checkpoint import (
+    BEST_NAME,
+    checkpoint_dir,
+    latest_checkpoint,
+    load_checkpoint,
+)
+from glowtts_cli.train.finetune import Callbacks, export, finetune, train
+from glowtts_cli.voice_folder import read_voice_config
+
+TEXTS = (
+    "The quick brown fox.",
+    "A bird in the hand.",
+    "She sells sea shells.",
+    "Every cloud has a lining.",
+    "Time flies like an arrow.",
+    "All that glitters.",
+)
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def tiny_dataset(tiny_voice_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Six clips spoken by the tiny voice, ``metadata.csv`` + ``wavs/``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("tiny_dataset")
+    voice = Voice.load(tiny_voice_dir, device="cpu")
+    lines = []
+    for i, text in enumerate(TEXTS):
+        speak(text, voice, seed=i, length_scale=3.0).save(root / "wavs" / f"clip{i}.wav")
+        lines.append(f"clip{i}|{text}")
+    (root / "metadata.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    torch.set_num_threads(threads)
+    yield root
+
+
+def _model_state(run_dir: Path) -> dict[str, torch.Tensor]:
+    path = latest_checkpoint(run_dir)
+    assert path is not None
+    return dict(load_checkpoint(path)["model"])
+
+
+def _assert_speaks(voice_dir: Path) -> None:
+    audio = speak("Hello there.", Voice.load(voice_dir, device="cpu"), seed=0)
+    assert audio.sample_rate == 22050 and audio.samples.dtype == np.float32
+    assert audio.duration > 0.05 and np.isfinite(audio.samples).all()
+
+
+def test_finetune_stop_and_resume_equals_one_run(
+    tiny_dataset: Path, tiny_voice_dir: Path, tmp_path: Path
+) -> None:
+    cfg = TrainConfig.finetune(batch_size=2, checkpoint_every=1)
+    stages: list[str] = []
+    calls = Callbacks(on_stage=stages.append)
+    first, _ = finetune(
+        tiny_dataset, str(tiny_voice_dir), tmp_path / "a", device=CPU, train_cfg=cfg, max_steps=2
+    )
+    assert first.step == 2
+    resumed, voice_dir = finetune(
+        tiny_dataset, str(tiny_voice_dir), tmp_path / "a", device=CPU, max_steps=4, calls=calls
+    )
+    assert resumed.step == 4 and "resumed at step 2" in stages
+    finetune(
+        tiny_dataset, str(tiny_voice_dir), tmp_path / "b", device=CPU, train_cfg=cfg, max_steps=4
+    )
+    a, b = _model_state(tmp_path / "a"), _model_state(tmp_path / "b")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+    assert voice_dir == tmp_path / "a" / "voice"
+    voice = read_voice_config(voice_dir)
+    assert voice.training.steps == 4 and voice.training.base_voice == str(tiny_voice_dir)
+    assert voice.text == read_voice_config(tiny_voice_dir).text
+    _assert_speaks(voice_dir)
+
+
+def test_train_from_scratch_evaluates_and_exports(tiny_dataset: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    cfg = TrainConfig(batch_size=2, eval_every=2, log_every=1)
+    result, voice_dir = train(tiny_dataset, run_dir, device=CPU, config="tiny", train_cfg=cfg,
+                              max_steps=3)  # fmt: skip
+    assert result.step == 3 and result.best_val_loss is not None
+    assert voice_dir is not None and (checkpoint_dir(run_dir) / BEST_NAME).is_file()
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert {r["split"] for r in rows} == {"train", "val"}
+    assert [r["step"] for r in rows if r["split"] == "train"] == [1, 2, 3]
+    best = read_voice_config(voice_dir)
+    assert best.training.steps == 2 and best.text.add_blank
+    last_dir = export(run_dir, tmp_path / "last", which="last")
+    assert read_voice_config(last_dir).training.steps == 3
+    _assert_speaks(last_dir)
+
+
+def test_export_errors_are_clear(tiny_dataset: Path, tmp_path: Path) -> None:
+    with pytest.raises(TrainingError, match="not a training run folder"):
+        export(tmp_path)
+    run_dir = tmp_path / "run"
+    train(tiny_dataset, run_dir, device=CPU, config="tiny",
+          train_cfg=TrainConfig(batch_size=2, max_steps=1))  # fmt: skip
+    with pytest.raises(ConfigError, match="Unknown checkpoint choice"):
+        export(run_dir, which="newest")
+    shutil.rmtree(checkpoint_dir(run_dir))
+    with pytest.raises(TrainingError, match="no checkpoint"):
+        export(run_dir)
+
+
+@pytest.mark.slow
+def test_cli_finetune_then_say(tiny_dataset: Path, tiny_voice_dir: Path, tmp_path: Path) -> None:
+    glowtts = shutil.which("glowtts")
+    assert glowtts, "the glowtts command is not installed (pip install -e .)"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    run_dir = tmp_path / "run"
+    tuned = subprocess.run(
+        [glowtts, "finetune", str(tiny_dataset), "--from", str(tiny_voice_dir), "--out",
+         str(run_dir), "--steps", "3", "--batch-size", "2", "--device", "cpu"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert tuned.returncode == 0, tuned.stderr
+    assert str(run_dir / "voice") in tuned.stderr.replace("\n", "")
+    out = tmp_path / "x.wav"
+    said = subprocess.run(
+        [glowtts, "say", "hello", "--voice", str(run_dir / "voice"), "-o", str(out)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert said.returncode == 0, said.stderr
+    data, rate = sf.read(out)
+    assert rate == 22050 and data.ndim == 1 and len(data) > 1000
+    assert np.isfinite(data).all() and np.abs(data).max() > 0
