@@ -50,7 +50,13 @@ def _debug() -> bool:
 def main() -> None:
     """Script entry point: expected errors print one line (exit 1), Ctrl-C exits 130."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode typer *returns* exit codes instead of raising them, and turns
+        # Ctrl-C (KeyboardInterrupt) into a returned 130: dropping them would exit 0.
+        code = app(standalone_mode=False)
+        if code == 130:
+            raise KeyboardInterrupt
+        if isinstance(code, int) and code != 0:
+            raise typer.Exit(code)
     except GlowTTSError as e:
         if _debug():
             raise
