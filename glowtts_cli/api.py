@@ -39,6 +39,8 @@ Samples = npt.NDArray[np.float32]
 NOISE_SCALE_RANGE = (0.0, 2.0)
 LENGTH_SCALE_RANGE = (0.1, 10.0)
 MAX_SENTENCE_SILENCE = 10.0
+ENCODE_CHUNK = 16
+"""Sentences per front-end call while streaming: one batched espeak call each."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -303,14 +305,40 @@ class Voice:
         self.speaker_id(options.speaker)  # fail before any work on a bad speaker
         _, _, silence = self._settings(options)
         generator = self._generator(options.seed)
-        sentences = self.frontend.encode_sentences(text)
-        if not sentences:
-            raise TextError("The text has nothing to say.", hint="Give some words to speak.")
-        for _, ids in sentences:
+        spoken = 0
+        for _, ids in self._encoded_sentences(text):
             (mel,) = self.mels([ids], options, generator)
+            spoken += 1
             yield Audio(
                 np.concatenate([self._vocode(mel), self._silence(silence)]), self.sample_rate
             )
+        if not spoken:
+            preview = text if len(text) <= 40 else text[:40] + "..."
+            raise TextError(
+                f"Nothing pronounceable in {preview!r}.", hint="Give at least one word to speak."
+            )
+
+    def _encoded_sentences(self, text: str) -> Iterator[tuple[str, list[int]]]:
+        """``(sentence, ids)`` lazily, a few sentences per espeak call; silent ones left out.
+
+        Encoding a long text (a book) up front would delay the first audio by seconds and hold
+        every sentence's ids at once; chunks keep both the wait and the memory independent of
+        the text's length, while still batching espeak calls.
+        """
+        sentences = self.frontend.split_sentences(text)
+        for start in range(0, len(sentences), ENCODE_CHUNK):
+            chunk = sentences[start : start + ENCODE_CHUNK]
+            try:
+                encoded = list(zip(chunk, self.frontend.encode_batch(chunk), strict=True))
+            except TextError:  # a chunk with a silent sentence ("..."): one by one, skip those
+                encoded = [pair for s in chunk for pair in self._encode_or_skip(s)]
+            yield from encoded
+
+    def _encode_or_skip(self, sentence: str) -> list[tuple[str, list[int]]]:
+        try:
+            return self.frontend.encode_sentences(sentence)
+        except TextError:
+            return []
 
     def synthesize(self, text: str, options: SynthesisOptions | None = None) -> Audio:
         """The whole text as one ``Audio`` (sentences joined by the sentence silence)."""

@@ -2,16 +2,19 @@
 
 Used for long texts: each sentence is appended as soon as it is synthesized. The data goes to a
 temporary file beside the target; only ``close()`` renames it into place, so an interrupted run
-never leaves a half-written file under the requested name.
+never leaves a half-written file under the requested name. ``WavStreamWriter`` does the same for a
+byte stream (``--out -``): a streaming WAV header first, then samples as they come.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import struct
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -82,3 +85,81 @@ class StreamingAudioWriter:
             self.close()
         else:
             self.abort()
+
+
+_UNKNOWN_SIZE = 0xFFFFFFFF
+"""RIFF and data sizes of a WAV whose length is not known yet (the convention of sox and ffmpeg)."""
+
+
+class WavStreamWriter:
+    """16-bit PCM mono WAV written to a byte stream (stdout) chunk by chunk, in bounded memory.
+
+    The header goes out first with unknown sizes, so a pipe reader (``aplay``, ``sox``, ``ffmpeg``,
+    libsndfile) can start at once; when the stream is a regular file the sizes are filled in at
+    ``close()``. Samples are converted by libsndfile, exactly as ``audio.io.to_wav_bytes`` does.
+    """
+
+    def __init__(self, stream: BinaryIO, sample_rate: int) -> None:
+        self._stream = stream
+        self._sample_rate = sample_rate
+        self._start = _patch_position(stream)
+        self.frames = 0
+        self._stream.write(_wav_header(sample_rate, None))
+
+    def write(self, samples: npt.NDArray[np.float32]) -> None:
+        """Append samples (clipped to [-1, 1]) and flush them to the reader."""
+        chunk = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
+        buffer = io.BytesIO()
+        sf.write(buffer, chunk, self._sample_rate, format="RAW", subtype="PCM_16")
+        self._stream.write(buffer.getvalue())
+        self._stream.flush()
+        self.frames += len(chunk)
+
+    def close(self) -> None:
+        """Flush; on a seekable stream write the real sizes into the header."""
+        if self._start is not None and 2 * self.frames + 36 <= _UNKNOWN_SIZE:
+            end = self._stream.tell()
+            self._stream.seek(self._start)
+            self._stream.write(_wav_header(self._sample_rate, self.frames))
+            self._stream.seek(end)
+        self._stream.flush()
+
+    def __enter__(self) -> WavStreamWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+
+
+def _wav_header(sample_rate: int, frames: int | None) -> bytes:
+    """44-byte PCM header (mono, 16 bit); ``frames=None`` marks the sizes unknown."""
+    data = _UNKNOWN_SIZE if frames is None else 2 * frames
+    riff = _UNKNOWN_SIZE if frames is None else 36 + data
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        *(b"RIFF", riff, b"WAVE", b"fmt ", 16, 1, 1, sample_rate, 2 * sample_rate, 2, 16),
+        *(b"data", data),
+    )
+
+
+def _patch_position(stream: BinaryIO) -> int | None:
+    """Where the header starts if it can be rewritten later (a seekable, non-append stream)."""
+    try:
+        if not stream.seekable():
+            return None
+        fileno = stream.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        fileno = None
+    if fileno is not None:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no O_APPEND query; rewriting is safe there
+            pass
+        else:
+            if fcntl.fcntl(fileno, fcntl.F_GETFL) & os.O_APPEND:
+                return None  # every write would land at the end
+    try:
+        return stream.tell()
+    except OSError:
+        return None

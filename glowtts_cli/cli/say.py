@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import sys
 import threading
@@ -16,6 +18,7 @@ from glowtts_cli.cli.textinput import read_text
 
 if TYPE_CHECKING:
     from glowtts_cli.api import Audio
+    from glowtts_cli.audio.playback import StreamPlayer
 
 _DONE = object()
 
@@ -92,9 +95,11 @@ def say(
     pieces = _with_progress(
         loaded.stream(content, options), len(loaded.frontend.split_sentences(content))
     )
-    if play:
-        pieces = _played(pieces, loaded.sample_rate)
-    _deliver(pieces, out, to_stdout, loaded.sample_rate)
+    if not play:
+        _deliver(pieces, out, to_stdout, loaded.sample_rate)
+        return
+    with _playing(pieces, loaded.sample_rate) as played:
+        _deliver(played, out, to_stdout, loaded.sample_rate)
 
 
 def _with_progress(pieces: Iterator[Audio], total: int) -> Iterator[Audio]:
@@ -108,48 +113,75 @@ def _with_progress(pieces: Iterator[Audio], total: int) -> Iterator[Audio]:
             yield piece
 
 
-def _produce(pieces: Iterator[Audio], q: queue.Queue[object]) -> None:
+def _produce(pieces: Iterator[Audio], q: queue.Queue[object], stop: threading.Event) -> None:
+    """Synthesize into ``q`` until done or ``stop`` is set (the player was interrupted)."""
     try:
         for piece in pieces:
-            q.put(piece)
-        q.put(_DONE)
+            if not _put(q, piece, stop):
+                return
+        _put(q, _DONE, stop)
     except BaseException as e:  # handed to the consumer, which re-raises it
-        q.put(e)
+        _put(q, e, stop)
 
 
-def _played(pieces: Iterator[Audio], sample_rate: int) -> Iterator[Audio]:
-    """Play each piece as soon as it exists, while a thread synthesizes the next ones."""
+def _put(q: queue.Queue[object], item: object, stop: threading.Event) -> bool:
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+@contextlib.contextmanager
+def _playing(pieces: Iterator[Audio], sample_rate: int) -> Iterator[Iterator[Audio]]:
+    """The pieces, each played as soon as it exists while a thread synthesizes the next ones.
+
+    On exit (Ctrl-C included) the sound stops at once, then the producer is stopped and joined:
+    torch must not be mid-operation in another thread when the interpreter shuts down (the
+    process would abort with a C++ "terminate called"). That waits for at most one sentence.
+    """
     from glowtts_cli.audio.playback import StreamPlayer
 
     q: queue.Queue[object] = queue.Queue(maxsize=8)  # bounded: memory stays flat on long texts
-    with StreamPlayer(sample_rate) as player:
-        threading.Thread(target=_produce, args=(pieces, q), daemon=True).start()
-        while (item := q.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            audio: Audio = item  # type: ignore[assignment]
-            player.write(audio.samples)
-            yield audio
+    stop = threading.Event()
+    producer = threading.Thread(target=_produce, args=(pieces, q, stop), daemon=True)
+    try:
+        with StreamPlayer(sample_rate) as player:
+            producer.start()
+            yield _played(q, player)
+    finally:
+        stop.set()
+        if producer.is_alive():
+            producer.join()
+
+
+def _played(q: queue.Queue[object], player: StreamPlayer) -> Iterator[Audio]:
+    while (item := q.get()) is not _DONE:
+        if isinstance(item, BaseException):
+            raise item
+        audio: Audio = item  # type: ignore[assignment]
+        player.write(audio.samples)
+        yield audio
 
 
 def _deliver(pieces: Iterator[Audio], out: Path | None, to_stdout: bool, sample_rate: int) -> None:
-    """Consume the pieces: into a file (atomically), to stdout as one WAV, or just played."""
-    import numpy as np
-
-    from glowtts_cli.audio.io import to_wav_bytes
-    from glowtts_cli.audio.writer import StreamingAudioWriter
+    """Consume the pieces: into a file (atomically), to stdout as a streamed WAV, or just played."""
+    from glowtts_cli.audio.writer import StreamingAudioWriter, WavStreamWriter
 
     if out is None:
         for _ in pieces:
             pass
         return
     if to_stdout:
-        samples = [piece.samples for piece in pieces]
-        data = to_wav_bytes(
-            np.concatenate(samples) if samples else np.zeros(0, np.float32), sample_rate
-        )
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            with WavStreamWriter(sys.stdout.buffer, sample_rate) as stream:
+                for piece in pieces:
+                    stream.write(piece.samples)
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as cat does
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(128 + 13) from None  # 128 + SIGPIPE, the shell's convention
         return
     with StreamingAudioWriter(out, sample_rate) as writer:
         for piece in pieces:
