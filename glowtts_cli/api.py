@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -299,8 +299,14 @@ class Voice:
     def _silence(self, seconds: float) -> Samples:
         return np.zeros(round(seconds * self.sample_rate), dtype=np.float32)
 
-    def stream(self, text: str, options: SynthesisOptions | None = None) -> Iterator[Audio]:
-        """Yield audio sentence by sentence (each followed by the sentence silence)."""
+    def stream(
+        self, text: str, options: SynthesisOptions | None = None
+    ) -> Generator[Audio, None, None]:
+        """Yield audio sentence by sentence (each followed by the sentence silence).
+
+        The text is encoded a few sentences at a time, so the first piece comes as soon for a
+        book as for a line; ``close()`` the generator to stop early.
+        """
         options = options or SynthesisOptions()
         self.speaker_id(options.speaker)  # fail before any work on a bad speaker
         _, _, silence = self._settings(options)
