@@ -79,6 +79,16 @@ class _TrainingDisplay:
         )
 
 
+def _device(spec: str, threads: int | None) -> Any:
+    """The training device; ``--threads`` sets torch's CPU threads deliberately when given."""
+    from glowtts_cli.api import select_device
+    from glowtts_cli.vocoder.threads import set_inference_threads
+
+    if threads is not None:
+        set_inference_threads(threads)
+    return select_device(spec)
+
+
 def _finish(result: Any, voice_dir: Path | None) -> None:
     err_console().print(f"[green]done:[/] {result.step} steps")
     if voice_dir is not None:
@@ -105,9 +115,11 @@ def train(
     ),
     name: str | None = typer.Option(None, "--name", help="Voice name. [default: the data folder]"),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
+    threads: int | None = typer.Option(
+        None, "--threads", min=1, help="CPU threads for torch. [default: all cores]"
+    ),
 ) -> None:
     """Train a new voice from scratch (official Glow-TTS recipe: Adam, Noam warm-up, DDI)."""
-    from glowtts_cli.api import select_device
     from glowtts_cli.config import TrainConfig
     from glowtts_cli.train import finetune as runs
 
@@ -116,7 +128,7 @@ def train(
     with ExitStack() as stack:
         display = _TrainingDisplay(stack)
         result, voice_dir = runs.train(
-            data, out, device=select_device(device), calls=display.callbacks(), config=config,
+            data, out, device=_device(device, threads), calls=display.callbacks(), config=config,
             language=language, add_blank=blank, name=name, train_cfg=train_cfg, max_steps=steps,
         )  # fmt: skip
     _finish(result, voice_dir)
@@ -137,9 +149,11 @@ def finetune(
     ),
     name: str | None = typer.Option(None, "--name", help="Voice name. [default: the data folder]"),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
+    threads: int | None = typer.Option(
+        None, "--threads", min=1, help="CPU threads for torch. [default: all cores]"
+    ),
 ) -> None:
     """Teach a voice to speak like your recordings (checks the data first; re-run to resume)."""
-    from glowtts_cli.api import select_device
     from glowtts_cli.config import TrainConfig
     from glowtts_cli.errors import VoiceNotFoundError
     from glowtts_cli.train import finetune as runs
@@ -156,7 +170,7 @@ def finetune(
     with ExitStack() as stack:
         display = _TrainingDisplay(stack)
         result, voice_dir = runs.finetune(
-            data, base, run_dir, device=select_device(device), calls=display.callbacks(),
+            data, base, run_dir, device=_device(device, threads), calls=display.callbacks(),
             name=name, train_cfg=train_cfg, max_steps=steps,
         )  # fmt: skip
     _finish(result, voice_dir)
