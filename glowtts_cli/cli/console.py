@@ -56,6 +56,7 @@ def progress_callback(description: str) -> Iterator[Callable[[int, int], None]]:
         TimeRemainingColumn(),
         console=err_console(),
         transient=True,
+        disable=not err_console().is_terminal,
     ) as progress:
         task = progress.add_task(description, total=None)
 
