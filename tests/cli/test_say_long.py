@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import random
 import shutil
 import signal
 import struct
@@ -24,29 +23,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from textgen import long_text
 
 from glowtts_cli.audio.io import to_wav_bytes
 from glowtts_cli.audio.writer import WavStreamWriter
 
 GLOWTTS = shutil.which("glowtts") or ""
-WORDS = (
-    "the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "seven", "bright",
-    "stars", "shine", "above",
-)  # fmt: skip
-DEADLINE_S = 45.0
-"""Give up waiting for a condition after this long (a failure, not a hang)."""
-
-
-def long_text(n_chars: int, seed: int = 0) -> str:
-    """Plain sentences of 4 to 12 words until ``n_chars`` characters."""
-    rng = random.Random(seed)
-    out: list[str] = []
-    size = 0
-    while size < n_chars:
-        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 12)))
-        out.append(words.capitalize() + rng.choice(".!?"))
-        size += len(out[-1]) + 1
-    return " ".join(out)
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +63,10 @@ def start(
         stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+
+
+DEADLINE_S = 45.0
+"""Give up waiting for a condition after this long (a failure, not a hang)."""
 
 
 def wait_for(proc: subprocess.Popen[bytes], condition: Callable[[], bool]) -> None:
