@@ -62,6 +62,12 @@ def init_process_group(info: DistInfo, device: torch.device) -> None:
     dist.init_process_group(backend=backend, rank=info.rank, world_size=info.world_size)
 
 
+def barrier() -> None:
+    """Wait until every process gets here (no-op without a process group)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
 def any_process(flag: bool, device: torch.device) -> bool:
     """True on every process when ``flag`` is true on at least one (False without a group).
 

@@ -278,11 +278,21 @@ def run(
 ) -> tuple[TrainResult, Path | None]:
     """Train (or resume) a run; returns the result and the exported voice folder (rank 0)."""
     calls = calls or Callbacks()
-    spec, resuming = _resolve_spec(run_dir, spec, max_steps)
     info = distributed.from_environment()
     device = distributed.process_device(info, device)
     distributed.init_process_group(info, device)
-    prepared = _prepare(spec, run_dir, calls)
+    # Rank 0 alone writes run.json and the features; the others read them once it is done
+    # (their initial weights do not matter: DDP starts every process from rank 0's).
+    if info.is_main:
+        spec, resuming = _resolve_spec(run_dir, spec, max_steps)
+        prepared = _prepare(spec, run_dir, calls)
+    distributed.barrier()
+    if not info.is_main:
+        written = RunSpec.read(run_dir)
+        if written is None:  # pragma: no cover - rank 0 wrote it before the barrier
+            raise TrainingError(f"{run_dir} has no {RUN_FILE} after rank 0 prepared the run.")
+        spec, resuming = written, True
+        prepared = PreparedDataset.read(run_dir)
     torch.manual_seed(spec.train.seed)
     model = make_model() if (make_model is not None and not resuming) else GlowTTS(spec.voice.model)
     trainer = Trainer(

@@ -148,3 +148,22 @@ def test_cli_finetune_then_say(tiny_dataset: Path, tiny_voice_dir: Path, tmp_pat
     data, rate = sf.read(out)
     assert rate == 22050 and data.ndim == 1 and len(data) > 1000
     assert np.isfinite(data).all() and np.abs(data).max() > 0
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_train_and_export(tiny_dataset: Path, tmp_path: Path) -> None:
+    """The same command under torchrun (2 CPU processes, gloo): rank 0 alone prepares the run,
+    both train, one checkpoint and one voice are written."""
+    torchrun = shutil.which("torchrun")
+    assert torchrun, "torchrun comes with torch"
+    run_dir = tmp_path / "ddp"
+    result = subprocess.run(
+        [torchrun, "--standalone", "--nproc-per-node", "2", "-m", "glowtts_cli", "train",
+         str(tiny_dataset), "--out", str(run_dir), "--config", "tiny", "--steps", "2",
+         "--batch-size", "2", "--device", "cpu", "--threads", "1"],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [p.name for p in (run_dir / "checkpoints").iterdir()] == ["step_00000002.pt"]
+    assert load_checkpoint(run_dir / "checkpoints" / "step_00000002.pt")["step"] == 2
+    assert read_voice_config(run_dir / "voice").model.n_vocab > 0
