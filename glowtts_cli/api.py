@@ -27,7 +27,7 @@ from glowtts_cli.hub import resolve
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.model.official import load_state_dict_strict
 from glowtts_cli.text.frontend import TextFrontend
-from glowtts_cli.vocoder import Vocoder, load_vocoder
+from glowtts_cli.vocoder import Vocoder, load_vocoder, stream_vocode
 from glowtts_cli.vocoder.threads import set_inference_threads
 from glowtts_cli.voice_folder import load_model_state, read_voice_config
 from glowtts_cli.voices import default_voice_name, suggest
@@ -39,6 +39,8 @@ Samples = npt.NDArray[np.float32]
 NOISE_SCALE_RANGE = (0.0, 2.0)
 LENGTH_SCALE_RANGE = (0.1, 10.0)
 MAX_SENTENCE_SILENCE = 10.0
+FIRST_CHUNK_FRAMES = 16
+"""Mel frames (~0.19 s) in the first vocoder piece of a chunked stream: a short wait for sound."""
 ENCODE_CHUNK = 16
 """Sentences per front-end call while streaming: one batched espeak call each."""
 
@@ -85,6 +87,9 @@ class Audio:
 
     samples: Samples
     sample_rate: int
+    sentence_end: bool = True
+    """False for a piece of a sentence that ``Voice.stream(..., chunk_frames=N)`` cut; True for
+    the piece that completes a sentence (and for every whole-sentence or whole-text ``Audio``)."""
 
     @property
     def duration(self) -> float:
@@ -300,12 +305,20 @@ class Voice:
         return np.zeros(round(seconds * self.sample_rate), dtype=np.float32)
 
     def stream(
-        self, text: str, options: SynthesisOptions | None = None
+        self,
+        text: str,
+        options: SynthesisOptions | None = None,
+        *,
+        chunk_frames: int | None = None,
     ) -> Generator[Audio, None, None]:
         """Yield audio sentence by sentence (each followed by the sentence silence).
 
         The text is encoded a few sentences at a time, so the first piece comes as soon for a
-        book as for a line; ``close()`` the generator to stop early.
+        book as for a line; ``close()`` the generator to stop early. With ``chunk_frames``,
+        each sentence's audio comes in vocoder pieces of that many mel frames (the first one
+        smaller), so playback can start long before a sentence is vocoded; the silence then
+        comes as the sentence's last piece (``sentence_end``). Chunked audio equals whole-
+        sentence audio within float rounding (the vocoder gets its full receptive field).
         """
         options = options or SynthesisOptions()
         self.speaker_id(options.speaker)  # fail before any work on a bad speaker
@@ -315,14 +328,33 @@ class Voice:
         for _, ids in self._encoded_sentences(text):
             (mel,) = self.mels([ids], options, generator)
             spoken += 1
-            yield Audio(
-                np.concatenate([self._vocode(mel), self._silence(silence)]), self.sample_rate
-            )
+            if chunk_frames is None:
+                samples = np.concatenate([self._vocode(mel), self._silence(silence)])
+                yield Audio(samples, self.sample_rate)
+                continue
+            for piece in self._vocode_pieces(mel, chunk_frames):
+                yield Audio(piece, self.sample_rate, sentence_end=False)
+            yield Audio(self._silence(silence), self.sample_rate)
         if not spoken:
             preview = text if len(text) <= 40 else text[:40] + "..."
             raise TextError(
                 f"Nothing pronounceable in {preview!r}.", hint="Give at least one word to speak."
             )
+
+    def _vocode_pieces(self, mel: torch.Tensor, chunk_frames: int) -> Iterator[Samples]:
+        """One sentence's waveform in pieces; each vocoder call runs under no_grad."""
+        pieces = stream_vocode(
+            self.vocoder,
+            mel.unsqueeze(0),
+            chunk_frames=chunk_frames,
+            first_chunk_frames=min(FIRST_CHUNK_FRAMES, chunk_frames),
+        )
+        while True:
+            with torch.no_grad():  # not around the yield: grad mode must not leak to the caller
+                wav = next(pieces, None)
+            if wav is None:
+                return
+            yield wav[0].clamp(-1.0, 1.0).float().cpu().numpy()
 
     def _encoded_sentences(self, text: str) -> Iterator[tuple[str, list[int]]]:
         """``(sentence, ids)`` lazily, a few sentences per espeak call; silent ones left out.

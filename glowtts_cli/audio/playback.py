@@ -47,6 +47,8 @@ class StreamPlayer:
     def write(self, samples: npt.NDArray[np.float32]) -> None:
         """Queue one chunk; blocks while the device buffer is full (that is the pacing)."""
         chunk = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1, 1)
+        if not len(chunk):
+            return
         try:
             self._stream.write(chunk)
         except Exception as e:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from glowtts_cli.audio.playback import StreamPlayer
 
 _DONE = object()
+PLAY_CHUNK_FRAMES = 64
+"""Mel frames per vocoder piece when playing (~0.74 s of audio)."""
 
 
 def say(
@@ -92,9 +94,9 @@ def say(
     )
     loaded = Voice.load(voice, device=device, vocoder=vocoder, threads=threads)
     loaded.speaker_id(options.speaker)
-    pieces = _with_progress(
-        loaded.stream(content, options), len(loaded.frontend.split_sentences(content))
-    )
+    # Playing: each sentence arrives in vocoder pieces, so sound starts after a fraction of it.
+    stream = loaded.stream(content, options, chunk_frames=PLAY_CHUNK_FRAMES if play else None)
+    pieces = _with_progress(stream, len(loaded.frontend.split_sentences(content)))
     if not play:
         _deliver(pieces, out, to_stdout, loaded.sample_rate)
         return
@@ -108,7 +110,9 @@ def _with_progress(pieces: Iterator[Audio], total: int) -> Iterator[Audio]:
         yield from pieces
         return
     with progress_callback("synthesizing") as update:
-        for done, piece in enumerate(pieces, start=1):
+        done = 0
+        for piece in pieces:
+            done += piece.sentence_end
             update(done, total)
             yield piece
 
