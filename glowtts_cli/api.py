@@ -199,7 +199,9 @@ class Voice:
             if spec is None:
                 raise VoiceNotFoundError(
                     "No voice is installed yet, and none was given with --voice.",
-                    hint="Pass a voice folder or Hub repo with --voice; see `glowtts voices list`.",
+                    hint="Pass --voice with a voice folder or Hub repo org/name (see `glowtts "
+                    "voices list`), or import the official LJSpeech model with `glowtts voices "
+                    "import-official pretrained.pth --out DIR`.",
                 )
         torch_device = select_device(device)
         if torch_device.type == "cpu":
