@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 from pathlib import Path
 
 import torch
 
 from glowtts_cli.config import InferenceDefaults, VocoderConfig
+from glowtts_cli.hub import sha256_file
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.train.checkpoint import (
     BEST_NAME,
@@ -30,10 +30,6 @@ from glowtts_cli.train.finetune import RunSpec
 from glowtts_cli.voice_folder import export_model_state, model_card, save_voice
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main() -> None:
@@ -97,7 +93,7 @@ def main() -> None:
     save_voice(
         folder, voice, export_model_state(model), dtype=torch.float16, card=model_card(voice)
     )
-    files = {f.name: sha256(f) for f in sorted(folder.iterdir()) if f.is_file()}
+    files = {f.name: sha256_file(f) for f in sorted(folder.iterdir()) if f.is_file()}
     entry = {
         "name": args.name,
         "description": voice.description,
