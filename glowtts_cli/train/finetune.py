@@ -316,10 +316,8 @@ def train(
     name: str | None = None, train_cfg: TrainConfig | None = None, max_steps: int | None = None,
 ) -> tuple[TrainResult, Path | None]:  # fmt: skip
     """Train a new voice from scratch on ``data_dir`` (or resume the run in ``run_dir``)."""
-    if RunSpec.read(run_dir) is not None:
-        spec = RunSpec.read(run_dir)
-        assert spec is not None
-    else:
+    spec = RunSpec.read(run_dir)
+    if spec is None:
         spec = plan_train(
             data_dir, config=config, language=language, add_blank=add_blank, name=name,
             train=train_cfg,
