@@ -10,6 +10,7 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 
 from glowtts_cli._version import __version__
 from glowtts_cli.cli.console import err_console, print_error
@@ -75,15 +76,48 @@ def main() -> None:
     except typer.Abort:
         err_console().print("aborted")
         sys.exit(130)
-    except Exception as e:  # click usage errors render themselves
-        import click
+    except typer.TyperException as e:  # usage errors (typer >= 0.29 raises its own click's)
+        sys.exit(_usage_error(e))
 
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Exit):
-            sys.exit(e.exit_code)
-        raise
+
+def _usage_error(e: typer.TyperException) -> int:
+    """Render a usage error as one ``error:`` line naming the command's --help; its exit code.
+
+    typer 0.29 bundles click as ``typer._click``: every click exception derives from the public
+    ``typer.TyperException``, which is what is caught here (``click.ClickException`` is not).
+    A bare group (``glowtts voices``) shows its help instead, as click does.
+    """
+    if type(e).__name__ == "NoArgsIsHelpError":  # typer has printed the help already
+        message = e.format_message().strip()
+        if message:
+            typer.echo(message, err=True)
+        return 2
+    ctx = getattr(e, "ctx", None)
+    command = ctx.command_path if ctx is not None else _command_path(sys.argv[1:])
+    message = " ".join(e.format_message().split())
+    if type(e).__name__ == "NoSuchOption" and not getattr(e, "option_name", "--").startswith("--"):
+        message += "; an argument that starts with '-' goes after `--`"
+    err_console().print(
+        f"[bold red]error:[/] {escape(message)} (see `{escape(command)} --help`)",
+        markup=True,
+        highlight=False,
+    )
+    code = getattr(e, "exit_code", 2)
+    return code if isinstance(code, int) else 2
+
+
+def _command_path(argv: list[str]) -> str:
+    """``glowtts voices info`` from the command line, for errors raised before a context exists."""
+    words = ["glowtts"]
+    command: object = typer.main.get_command(app)
+    for token in argv:
+        commands = getattr(command, "commands", None)
+        if isinstance(commands, dict) and token in commands:
+            words.append(token)
+            command = commands[token]
+        elif not token.startswith("-"):
+            break
+    return " ".join(words)
 
 
 def _register() -> None:
