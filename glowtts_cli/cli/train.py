@@ -114,6 +114,12 @@ def train(
         None, "--learning-rate", help="Noam base rate. [default: 1.0]"
     ),
     name: str | None = typer.Option(None, "--name", help="Voice name. [default: the data folder]"),
+    init_from: str | None = typer.Option(
+        None,
+        "--init-from",
+        help="Start a new run from this voice's weights (its model and symbols) instead of random "
+        "ones; the schedule starts again, without DDI.",
+    ),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
     threads: int | None = typer.Option(
         None, "--threads", min=1, help="CPU threads for torch. [default: all cores]"
@@ -130,6 +136,7 @@ def train(
         result, voice_dir = runs.train(
             data, out, device=_device(device, threads), calls=display.callbacks(), config=config,
             language=language, add_blank=blank, name=name, train_cfg=train_cfg, max_steps=steps,
+            init_from=init_from,
         )  # fmt: skip
     _finish(result, voice_dir)
 

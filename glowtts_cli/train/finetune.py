@@ -51,6 +51,7 @@ from glowtts_cli.voice_folder import (
     atomic_write_bytes,
     export_model_state,
     load_model_state,
+    public_name,
     read_voice_config,
     save_voice,
 )
@@ -314,15 +315,47 @@ def train(
     data_dir: Path, run_dir: Path, *, device: torch.device, calls: Callbacks | None = None,
     config: str = "small", language: str = "en-us", add_blank: bool = True,
     name: str | None = None, train_cfg: TrainConfig | None = None, max_steps: int | None = None,
+    init_from: str | None = None,
 ) -> tuple[TrainResult, Path | None]:  # fmt: skip
-    """Train a new voice from scratch on ``data_dir`` (or resume the run in ``run_dir``)."""
+    """Train a new voice on ``data_dir`` (or resume the run in ``run_dir``).
+
+    With ``init_from`` (a voice), a new run starts from that voice's weights, model and front
+    end instead of random ones, on the full training schedule (no data-dependent init): how a
+    voice trained earlier continues when its run folder is gone.
+    """
     spec = RunSpec.read(run_dir)
-    if spec is None:
-        spec = plan_train(
-            data_dir, config=config, language=language, add_blank=add_blank, name=name,
-            train=train_cfg,
-        )  # fmt: skip
+    if spec is not None:
+        return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps)
+    if init_from is not None:
+        cfg = dataclasses.replace(train_cfg or TrainConfig(), ddi=False)
+        spec, base, make_model = _warm_started(data_dir, init_from, name=name, train=cfg)
+        voice = dataclasses.replace(spec.voice, description=base.description)
+        spec = dataclasses.replace(spec, kind="train", voice=voice)
+        return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps,
+                   make_model=make_model)  # fmt: skip
+    spec = plan_train(
+        data_dir, config=config, language=language, add_blank=add_blank, name=name,
+        train=train_cfg,
+    )  # fmt: skip
     return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps)
+
+
+def _warm_started(
+    data_dir: Path, base_voice: str, *, name: str | None, train: TrainConfig | None
+) -> tuple[RunSpec, VoiceConfig, Callable[[], GlowTTS]]:
+    """The fine-tune plan for ``data_dir`` from ``base_voice``, the base voice's config, and
+    the model it starts from."""
+    spec, base, base_dir = plan_finetune(data_dir, base_voice, name=name, train=train)
+    _, rows = speaker_table(base, spec.voice.speakers)
+
+    def make_model() -> GlowTTS:
+        _, model = warm_start(
+            base, load_model_state(base_dir), text=spec.voice.text,
+            speakers=spec.voice.speakers, rows=rows, seed=spec.train.seed,
+        )  # fmt: skip
+        return model
+
+    return spec, base, make_model
 
 
 def finetune(
@@ -334,16 +367,7 @@ def finetune(
     existing = RunSpec.read(run_dir)
     if existing is not None:
         return run(existing, run_dir, device=device, calls=calls, max_steps=max_steps)
-    spec, base, base_dir = plan_finetune(data_dir, base_voice, name=name, train=train_cfg)
-    _, rows = speaker_table(base, spec.voice.speakers)
-
-    def make_model() -> GlowTTS:
-        _, model = warm_start(
-            base, load_model_state(base_dir), text=spec.voice.text,
-            speakers=spec.voice.speakers, rows=rows, seed=spec.train.seed,
-        )  # fmt: skip
-        return model
-
+    spec, _, make_model = _warm_started(data_dir, base_voice, name=name, train=train_cfg)
     return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps,
                make_model=make_model)  # fmt: skip
 
@@ -368,10 +392,10 @@ def export(run_dir: Path, out: Path | None = None, *, which: str = "best") -> Pa
     frames = sum(u.n_frames for u in (*prepared.train, *prepared.val))
     hours = frames * spec.voice.audio.hop_length / spec.voice.audio.sample_rate / 3600
     info = TrainingInfo(
-        dataset=spec.data_dir,
+        dataset=public_name(spec.data_dir),  # the folder's name: a path would leak on push
         hours=round(hours, 3),
         steps=int(state["step"]),
-        base_voice=spec.base_voice,
+        base_voice=public_name(spec.base_voice),
         final_losses={"val_loss": float(state["best_val"])} if state.get("best_val") else {},
         notes=f"Trained with glowtts-cli ({spec.kind}); checkpoint {path.name}.",
     )

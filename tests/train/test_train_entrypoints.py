@@ -113,6 +113,33 @@ def test_train_from_scratch_evaluates_and_exports(tiny_dataset: Path, tmp_path: 
     _assert_speaks(last_dir)
 
 
+def test_train_init_from_a_voice_starts_from_its_weights(
+    tiny_dataset: Path, tiny_voice_dir: Path, tmp_path: Path
+) -> None:
+    """A new ``train`` run with ``init_from`` continues the voice: its model and symbols, its
+    weights as the starting point (no DDI), the Noam schedule; re-running resumes it."""
+    from glowtts_cli.train.finetune import RunSpec
+    from glowtts_cli.voice_folder import load_model_state
+
+    run_dir = tmp_path / "run"
+    cfg = TrainConfig(batch_size=2, checkpoint_every=1)
+    train(tiny_dataset, run_dir, device=CPU, train_cfg=cfg, max_steps=1,
+          init_from=str(tiny_voice_dir))  # fmt: skip
+    spec = RunSpec.read(run_dir)
+    base = read_voice_config(tiny_voice_dir)
+    assert spec is not None and spec.kind == "train" and spec.base_voice == str(tiny_voice_dir)
+    assert spec.voice.model == base.model and spec.voice.text == base.text
+    assert spec.train.scheduler == "noam" and not spec.train.ddi
+    # One Noam step at warm-up's start barely moves the weights: they stay the voice's.
+    start = load_model_state(tiny_voice_dir)["encoder.emb.weight"].float()
+    trained = _model_state(run_dir)["encoder.emb.weight"]
+    assert torch.allclose(trained, start, atol=1e-3) and not torch.equal(trained, start)
+    stages: list[str] = []
+    result, _ = train(tiny_dataset, run_dir, device=CPU, max_steps=2,
+                      calls=Callbacks(on_stage=stages.append))  # fmt: skip
+    assert result.step == 2 and "resumed at step 1" in stages
+
+
 def test_export_errors_are_clear(tiny_dataset: Path, tmp_path: Path) -> None:
     with pytest.raises(TrainingError, match="not a training run folder"):
         export(tmp_path)
