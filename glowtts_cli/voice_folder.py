@@ -8,11 +8,12 @@ validate or weights that do not fit are errors naming the problem. torch is impo
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -180,6 +181,77 @@ def model_card(cfg: VoiceConfig, *, spec: str | None = None) -> str:
     if t.notes:
         lines += ["", t.notes]
     return "\n".join(lines) + "\n"
+
+
+def public_name(spec: str) -> str:
+    """What a model card may say about a dataset or voice given as ``spec``: a local folder
+    becomes its name alone (an absolute path tells the world where and under whose account it
+    was made); a catalog name or Hub repo stays as it is."""
+    if not spec:
+        return spec
+    path = Path(spec).expanduser()
+    if path.is_absolute() or spec.startswith((".", "~")) or path.exists():
+        return path.resolve().name
+    return spec
+
+
+_PATH_CANDIDATE = re.compile(r"(?<![\w.:/\\~-])(?:~?[/\\]|[A-Za-z]:[/\\])[^\s\"'`|<>()\[\]{},;*]+")
+"""Absolute-looking paths: ``/x/y``, ``~/x``, ``C:\\x`` (not URLs, not ``org/name``)."""
+
+
+def local_path_leaks(voice_dir: Path) -> list[str]:
+    """Local paths (and so user names) in what publishing ``voice_dir`` would upload.
+
+    Looks at every string of ``config.json`` and at ``README.md``. A leak is a path starting at
+    ``~``, one naming the user's home folder or user name, or an absolute path of two or more
+    parts that exists (or whose folder exists) on this machine. Returns ``"file: path"`` lines.
+    """
+    texts: list[tuple[str, str]] = []
+    config = voice_dir / CONFIG_FILE
+    if config.is_file():
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            texts += [(CONFIG_FILE, s) for s in _strings(json.loads(config.read_text("utf-8")))]
+    card = voice_dir / CARD_FILE
+    if card.is_file():
+        texts.append((CARD_FILE, card.read_text("utf-8", errors="replace")))
+    found: list[str] = []
+    for where, text in texts:
+        for match in _PATH_CANDIDATE.finditer(text):
+            path = match.group(0).rstrip(".:")
+            line = f"{where}: {path}"
+            if _is_local(path) and line not in found:
+                found.append(line)
+    return found
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _is_local(text: str) -> bool:
+    parts = [p for p in re.split(r"[/\\]", text) if p]
+    if text.startswith("~") or re.match(r"[A-Za-z]:", text):
+        return True
+    with contextlib.suppress(KeyError, OSError):
+        if getpass.getuser() in parts:
+            return True
+    home = str(Path.home())
+    if home not in ("/", "") and (text == home or text.startswith(home.rstrip("/\\") + os.sep)):
+        return True
+    if len(parts) < 2:
+        return False
+    try:
+        path = Path(text)
+        return path.exists() or path.parent.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def save_voice(
