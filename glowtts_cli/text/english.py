@@ -19,6 +19,8 @@ from glowtts_cli.text.english_words import (
     FRACTIONS,
     LATIN_ABBREVIATIONS,
     MONTHS,
+    REGNAL_NAMES,
+    ROMAN_CARDINAL_AFTER,
     SCALES,
     TITLES,
     UNITS,
@@ -27,6 +29,7 @@ from glowtts_cli.text.english_words import (
     number_words,
     ordinal,
     plural,
+    roman_value,
     year,
 )
 from glowtts_cli.text.normalize import clean_unicode, collapse_whitespace
@@ -58,6 +61,8 @@ def _spell_address(address: str) -> str:
             out.append(_URL_SYMBOLS[part])
         elif part.lower() == "www":
             out.append(" W W W ")
+        elif part in ("a", "A"):
+            out.append(" eh ")  # the letter: espeak-ng reads a lone "a" as the article
         elif part.isascii() and part.isdigit():
             out.append(f" {digits(part)} ")
         else:
@@ -71,7 +76,8 @@ def _url(match: re.Match[str]) -> str:
 
 
 _ADDRESS_PASSES = (
-    _sub(rf"\b(?:https?|ftp)://{_PATH}", _url),
+    _sub(rf"\b(?:https?|ftp)://{_PATH}", _url, re.IGNORECASE),
+    _sub(r"\b(https?|ftp)\b(?::/*)?", lambda m: f" {'-'.join(m.group(1).upper())} ", re.I),
     _sub(rf"\bwww\.{_PATH}", _url),
     _sub(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", _url),
     _sub(rf"\b[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.(?:{_TLDS})\b(?:/{_PATH})?", _url),
@@ -192,9 +198,10 @@ _TIME_DATE_PASSES = (
         rf"\b({_MONTH_NAMES}|(?:{_MONTH_ABBR})\.?)\s+{_DAY}(?:st|nd|rd|th)?\b(?![:.,]?[0-9])",
         lambda m: f" {_month(m.group(1))} {ordinal(int(m.group(2)))} ",
     ),
-    _sub(
-        rf"\b{_DAY}(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES}|(?:{_MONTH_ABBR})\b\.?)",
-        lambda m: f" the {ordinal(int(m.group(1)))} of {_month(m.group(2))} ",
+    _sub(  # "the 2nd of May" keeps its own "the" ("The" at a sentence start keeps its capital)
+        rf"(?:\b([Tt]he)\s+)?\b{_DAY}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+        rf"({_MONTH_NAMES}|(?:{_MONTH_ABBR})\b\.?)",
+        lambda m: f" {m.group(1) or 'the'} {ordinal(int(m.group(2)))} of {_month(m.group(3))} ",
     ),
     _sub(rf"(?<![\w+])(?:\+[0-9]{{1,3}}[\s.-]?)?{_AREA}[0-9]{{3}}[\s.-][0-9]{{4}}\b", _phone),
     _sub(r"(?<![\w.,-])[0-9]{3}-[0-9]{4}\b", _phone),
@@ -231,6 +238,27 @@ def _unit(match: re.Match[str]) -> str:
     return f" {number_words(amount)} {one if amount == '1' else many} "
 
 
+def _feet_inches(match: re.Match[str]) -> str:
+    """5'10" and 5 ft 10 in: "five feet ten inches"."""
+    feet, inches = match.group(1), match.group(2)
+    return (
+        f" {number_words(feet)} {'foot' if feet == '1' else 'feet'}"
+        f" {number_words(inches)} {'inch' if inches == '1' else 'inches'} "
+    )
+
+
+def _prime(match: re.Match[str]) -> str:
+    """6' and 12" as lengths, before a lower-case word and outside an open quotation."""
+    amount, mark = match.group(1), match.group(2)
+    before = match.string[: match.start()]
+    opened = len(re.findall(rf"(?:^|(?<=\s)){mark}(?=\S)", before))
+    closed = len(re.findall(rf"(?<=[^\s{mark}]){mark}(?=[\s,.;:!?]|$)", before))
+    if opened > closed:
+        return match.group(0)  # 'He said "I have 5" and left': a closing quote
+    one, many = ("foot", "feet") if mark == "'" else ("inch", "inches")
+    return f" {number_words(amount)} {one if amount == '1' else many} "
+
+
 def _ordinal(match: re.Match[str]) -> str:
     return f" {ordinal(match.group(1).replace(',', ''))} "
 
@@ -254,6 +282,11 @@ _UNIT_NAMES = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True
 _VULGAR = "".join(FRACTIONS)
 
 _NUMBER_PASSES = (
+    _sub(r"\b(?:c|ca|circa)\.\s?(?=[0-9])", "circa "),  # before the years become words
+    _sub(rf"(?<![\w.'])({_NUM})\s?(?:'|ft\.?)\s?({_NUM})\s?(?:\"|in\b\.?)", _feet_inches),
+    _sub(rf"(?<![\w.'])({_NUM})(['\"])(?=\s+[a-z])", _prime),  # 6' tall, a 12" pizza
+    _sub(r"(?<![\w.])([0-9]+)x([0-9]+)\b", r" \1 by \2 "),  # 1920x1080, 4x4
+    _sub(r"(?<![\w.])(?!0x[0-9a-fA-F])([0-9]+(?:\.[0-9]+)?)[x×](?!\w)", r" \1 times "),
     _sub(r"\b[Nn]o\.\s?(?=[0-9])", "number "),
     _sub(r"\b[Nn]os\.\s?(?=[0-9])", "numbers "),
     _sub(r"#\s?(?=[0-9])", " number "),
@@ -301,6 +334,27 @@ _ABBREVIATION_PASSES = (
     _sub(rf"\b({_ABBR_NAMES})\.", lambda m: _keep_period(m, ABBREVIATIONS[m.group(1)])),
     _sub(rf"\b({_MONTH_ABBR})\.", lambda m: _keep_period(m, _month(m.group(1)))),
 )  # fmt: skip
+
+
+def _roman(match: re.Match[str]) -> str:
+    """Louis XIV -> Louis the fourteenth; World War II -> World War two; others unchanged."""
+    word, numeral = match.group(1), match.group(2)
+    value = roman_value(numeral)
+    after = match.string[match.end() : match.end() + 4]
+    if value is None:
+        return match.group(0)
+    if len(numeral) == 1 and numeral not in "IVX":
+        return match.group(0)  # "Type C", "Vitamin D"
+    if word.lower() in ROMAN_CARDINAL_AFTER:
+        return f"{word} {cardinal(value)}"
+    if not word[0].isupper() or not word[1:].islower() or set(numeral) - set("IVX"):
+        return match.group(0)  # only names take regnal numerals, and only I, V and X ones
+    if len(numeral) == 1 and (word not in REGNAL_NAMES or re.match(r"\s+(?!of\b)[a-z]", after)):
+        return match.group(0)  # "Henry V", "Elizabeth I of England", but not "Mary I think"
+    return f"{word} the {ordinal(value)}"
+
+
+_ROMAN_PASSES = (_sub(r"\b([A-Za-z]{2,})\s+([IVXLCDM]+)\b(?![\w-])", _roman),)
 
 
 def _initialism(match: re.Match[str]) -> str:
@@ -382,6 +436,7 @@ _PIPELINE = (
     + _TIME_DATE_PASSES
     + _NUMBER_PASSES
     + _ABBREVIATION_PASSES
+    + _ROMAN_PASSES
     + _ACRONYM_PASSES
     + _SYMBOL_PASSES
 )

@@ -165,6 +165,50 @@ LATIN_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     (r"\bcf\.", "compare"),
     (r"\ba\.k\.a\.", "also known as"),
     (r"\bviz\.", "namely"),
-    (r"\bca\.\s?(?=[0-9])", "circa "),
 )
-"""(pattern, words), matched case-insensitively before the other abbreviations."""
+"""(pattern, words), matched case-insensitively before the other abbreviations ("c. 2001" is
+read "circa" with the numbers, before the year turns into words)."""
+
+ROMAN_CARDINAL_AFTER = frozenset(
+    {
+        "act", "appendix", "article", "book", "bowl", "category", "chapter", "class", "episode",
+        "grade", "level", "mark", "part", "phase", "round", "scene", "season", "section",
+        "stage", "title", "type", "vatican", "volume", "war",
+    }
+)  # fmt: skip
+"""Words after which a Roman numeral is a plain number: "World War II", "Chapter XIV"."""
+
+REGNAL_NAMES = frozenset(
+    {
+        "Alexander", "Benedict", "Catherine", "Charles", "Edward", "Elizabeth", "Ferdinand",
+        "Francis", "Frederick", "George", "Gregory", "Henry", "Ivan", "James", "John", "Leo",
+        "Louis", "Mary", "Napoleon", "Nicholas", "Paul", "Peter", "Philip", "Pius", "Richard",
+        "Victor", "William",
+    }
+)  # fmt: skip
+"""Names read with a one-letter regnal numeral ("Henry V", "Elizabeth I"); longer numerals
+("Louis XIV", "George III") follow any capitalised name."""
+
+
+def roman_value(numeral: str) -> int | None:
+    """The value of a canonical upper-case Roman numeral (``"XIV"`` -> 14), else None."""
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    if not numeral or any(c not in values for c in numeral):
+        return None
+    total = 0
+    for here, after in zip(numeral, numeral[1:] + " ", strict=True):
+        v = values[here]
+        total += -v if after != " " and values[after] > v else v
+    return total if 0 < total < 4000 and to_roman(total) == numeral else None
+
+
+def to_roman(n: int) -> str:
+    """``14`` -> ``"XIV"`` (1 to 3999)."""
+    out = []
+    for value, letters in (
+        (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+        (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+    ):  # fmt: skip
+        count, n = divmod(n, value)
+        out.append(letters * count)
+    return "".join(out)

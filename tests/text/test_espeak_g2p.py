@@ -135,3 +135,18 @@ def test_importing_the_text_package_has_no_side_effects() -> None:
         "assert 'inflect' not in sys.modules and 'espeakng_loader' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("See https://example.com/a/b.", "slˈæʃ ˈeɪ slˈæʃ bˈiː."),  # the letter, not the article
+        ("Louis XIV ruled.", "lˈuːi ðə fˈɔːɹtiːnθ ɹˈuːld."),
+        ("It is 3x faster.", "θɹˈiː tˈaɪmz fˈæstɚ."),
+    ],
+)
+def test_issue_16_normalised_readings_reach_espeak(text: str, reading: str) -> None:
+    from glowtts_cli.text.normalize import normalize
+
+    (phonemes,) = g2p.phonemize([normalize(text)], "en-us", espeak="bundled")
+    assert phonemes.endswith(reading), phonemes
