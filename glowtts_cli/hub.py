@@ -31,6 +31,7 @@ from glowtts_cli.voice_folder import (
     VOCODER_FILE,
     VOICE_FILES,
     check_voice,
+    local_path_leaks,
     model_card,
 )
 from glowtts_cli.voices import (
@@ -482,13 +483,23 @@ class PushedVoice:
 def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> PushedVoice:
     """Create ``repo_id`` if needed and upload a voice folder in one commit.
 
-    The folder is validated first (config and strictly loading weights). Its README.md is
-    uploaded as it is; a folder without one gets a model card generated from its config.
+    The folder is validated first (config and strictly loading weights), and refused if its
+    config or card names a local path (see ``local_path_leaks``). Its README.md is uploaded as
+    it is; a folder without one gets a model card generated from its config.
     """
     from huggingface_hub import CommitOperationAdd, HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
     cfg = check_voice(voice_dir)  # refuse to publish something that is not a working voice
+    leaks = local_path_leaks(voice_dir)
+    if leaks:
+        raise GlowTTSError(
+            f"{voice_dir} would publish local paths: {'; '.join(leaks[:5])}"
+            + (f" (and {len(leaks) - 5} more)" if len(leaks) > 5 else "")
+            + ".",
+            hint="They tell where and under whose account the voice was made: replace them "
+            "with a name in those files (e.g. the dataset's folder name), then push again.",
+        )
     api = HfApi()
     try:
         url = api.create_repo(repo_id, private=private, exist_ok=True)

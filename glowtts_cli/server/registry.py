@@ -14,6 +14,7 @@ from typing import Any
 
 from glowtts_cli.api import SynthesisOptions, Voice
 from glowtts_cli.server.params import RequestError
+from glowtts_cli.voice_folder import public_name
 from glowtts_cli.voices import suggest
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class ServedVoice:
     id: str
     """Unique id shown in listings (the voice's name, made unique)."""
     spec: str
-    """The spec it was loaded from (folder, catalog name or ``org/repo``); also accepted."""
+    """The spec it was loaded from (folder, catalog name or ``org/repo``); also accepted.
+    Listings show a folder by its name only: clients never see the server's paths."""
     voice: Voice
     """The loaded voice."""
 
@@ -51,7 +53,7 @@ class ServedVoice:
             "id": self.id,
             "object": "voice",
             "name": cfg.name,
-            "spec": self.spec,
+            "spec": public_name(self.spec),
             "description": cfg.description,
             "language": cfg.language,
             "sample_rate": self.voice.sample_rate,
@@ -87,6 +89,7 @@ class VoiceRegistry:
             self._names[served.id] = served
         for served in self.voices:
             self._names.setdefault(served.spec, served)
+            self._names.setdefault(public_name(served.spec), served)  # as /v1/voices shows it
 
     @classmethod
     def load(
@@ -124,7 +127,8 @@ class VoiceRegistry:
             n = served.voice.cfg.model.n_speakers
             alias_speaker = OPENAI_VOICES.index(name.lower()) % n if n > 1 else None
         else:
-            close = suggest(name, [*self._names, *OPENAI_VOICES])
+            shown = [n for v in self.voices for n in (v.id, public_name(v.spec))]
+            close = suggest(name, [*shown, *OPENAI_VOICES])  # never a path of the server's
             raise RequestError(
                 f"Voice {name!r} is not served here."
                 + (f" Did you mean {close[0]!r}?" if close else ""),
