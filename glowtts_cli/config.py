@@ -502,12 +502,162 @@ class HiFiGANConfig:
             raise ConfigError(f"Not an official HiFi-GAN config: {e!r}") from e
 
 
+def _istft_covers(n_fft: int, hop_length: int, win_length: int) -> bool:
+    """Whether overlap-adding hop-spaced periodic Hann windows (zero-padded to ``n_fft``) leaves
+    no kept output sample with zero window energy (the NOLA condition, edges included)."""
+    off = (n_fft - win_length) // 2
+    window = [0.0] * n_fft
+    for n in range(win_length):
+        window[off + n] = (0.5 - 0.5 * math.cos(2 * math.pi * n / win_length)) ** 2
+    pad = (n_fft - hop_length) // 2
+    for n_frames in (1, 2, 2 * math.ceil(n_fft / hop_length) + 1):
+        energy = [0.0] * ((n_frames - 1) * hop_length + n_fft)
+        for u in range(n_frames):
+            for n, w in enumerate(window):
+                energy[u * hop_length + n] += w
+        if min(energy[pad : pad + n_frames * hop_length]) < 1e-6:
+            return False
+    return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class VocosConfig:
+    """A Vocos-style frame-rate vocoder (Siuzdak 2023): ConvNeXt blocks at the mel frame rate,
+    a head predicting STFT log-magnitude and phase, and an inverse STFT to samples.
+
+    The STFT geometry (``n_fft``, ``hop_length``, ``win_length``) and ``n_mels`` are the voice's
+    :class:`AudioConfig` values, stored here so the weights describe themselves.
+    """
+
+    dim: int = 512
+    """Channels of the ConvNeXt backbone."""
+    intermediate_dim: int = 1536
+    """Hidden width of each block's pointwise MLP."""
+    n_layers: int = 8
+    """ConvNeXt blocks."""
+    kernel_size: int = 7
+    """Depthwise convolution kernel (odd)."""
+    layer_scale_init: float = 0.125
+    """Initial per-channel residual scale of each block (1 / n_layers in Vocos)."""
+    n_mels: int = 80
+    """Input mel bands."""
+    n_fft: int = 1024
+    """FFT size of the inverse STFT."""
+    hop_length: int = 256
+    """Samples per frame."""
+    win_length: int = 1024
+    """Hann window length (centred and zero-padded to ``n_fft``)."""
+
+    def __post_init__(self) -> None:
+        _check(self.dim > 0 and self.intermediate_dim > 0, "vocos widths must be positive")
+        _check(self.n_layers >= 0, "vocos.n_layers must be >= 0")
+        _check(self.kernel_size % 2 == 1, "vocos.kernel_size must be odd")
+        _check(self.n_fft >= self.win_length, "vocos.win_length must be <= vocos.n_fft")
+        _check(
+            _istft_covers(self.n_fft, self.hop_length, self.win_length),
+            f"vocos: a Hann window of {self.win_length} samples every {self.hop_length} cannot "
+            "be inverted (some samples get no window energy); use a longer win_length",
+        )
+
+    @classmethod
+    def for_audio(cls, audio: AudioConfig, **sizes: Any) -> VocosConfig:
+        """This geometry for a voice's audio settings, with the given sizes (others default)."""
+        return cls(
+            n_mels=audio.n_mels, n_fft=audio.n_fft, hop_length=audio.hop_length,
+            win_length=audio.win_length, **sizes,
+        )  # fmt: skip
+
+    @classmethod
+    def base(cls, audio: AudioConfig | None = None) -> VocosConfig:
+        """The published Vocos mel model's size (dim 512, 8 blocks, 13.5 M parameters)."""
+        return cls.for_audio(audio or AudioConfig())
+
+    @classmethod
+    def small(cls, audio: AudioConfig | None = None) -> VocosConfig:
+        """A single-voice size, light enough to train on one CPU core."""
+        return cls.for_audio(
+            audio or AudioConfig(), dim=256, intermediate_dim=768, n_layers=6,
+            layer_scale_init=1 / 6,
+        )  # fmt: skip
+
+    @classmethod
+    def tiny(cls, audio: AudioConfig | None = None) -> VocosConfig:
+        """For tests: a few thousand parameters."""
+        return cls.for_audio(
+            audio or AudioConfig(), dim=16, intermediate_dim=32, n_layers=2, layer_scale_init=0.5
+        )
+
+    @classmethod
+    def preset(cls, name: str, audio: AudioConfig | None = None) -> VocosConfig:
+        """``base``, ``small`` or ``tiny``."""
+        presets = {"base": cls.base, "small": cls.small, "tiny": cls.tiny}
+        if name not in presets:
+            raise ConfigError(f"Unknown Vocos preset '{name}'.", hint=f"Use {', '.join(presets)}.")
+        return presets[name](audio)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VocoderTrainConfig:
+    """How ``glowtts vocoder train`` optimises a Vocos vocoder (no adversarial losses)."""
+
+    max_steps: int = 20000
+    """Optimizer steps in total."""
+    batch_size: int = 16
+    """Random segments per step."""
+    segment_frames: int = 32
+    """Mel frames per training segment (32 x hop 256 = 0.37 s at 22.05 kHz)."""
+    learning_rate: float = 5e-4
+    """Peak AdamW rate (Vocos)."""
+    min_learning_rate: float = 5e-5
+    """The cosine schedule ends here at ``max_steps``."""
+    warmup_steps: int = 500
+    """Linear warm-up from 0 to ``learning_rate``."""
+    betas: tuple[float, float] = (0.8, 0.99)
+    """AdamW betas (HiFi-GAN and Vocos)."""
+    weight_decay: float = 0.0
+    """AdamW decoupled weight decay."""
+    grad_clip_norm: float = 10.0
+    """Gradients are clipped to this global norm."""
+    mel_weight: float = 1.0
+    """Weight of the log-mel L1 loss."""
+    stft_weight: float = 1.0
+    """Weight of the multi-resolution STFT loss (spectral convergence + log magnitude)."""
+    complex_weight: float = 1.0
+    """Weight of the phase-aware loss: MSE of power-compressed complex spectra, model's STFT."""
+    seed: int = 1234
+    """Seed of the initial weights and of every step's segment draw."""
+    log_every: int = 50
+    """Steps between logged training losses."""
+    eval_every: int = 1000
+    """Steps between validation (mel L1 on held-out clips, plus an audio sample)."""
+    checkpoint_every: int = 500
+    """Steps between checkpoints."""
+    keep_last: int = 3
+    """Step checkpoints kept (plus the best)."""
+    eval_clips: int = 8
+    """Validation clips scored at each evaluation."""
+    max_bad_steps: int = 20
+    """Consecutive non-finite losses before training stops with an error."""
+
+    def __post_init__(self) -> None:
+        _check(self.max_steps >= 1 and self.batch_size >= 1, "steps and batch size must be >= 1")
+        _check(self.segment_frames >= 8, "vocoder training segment_frames must be >= 8")
+        _check(
+            0 <= self.min_learning_rate <= self.learning_rate,
+            "min_learning_rate must lie in [0, learning_rate]",
+        )
+        _check(
+            min(self.log_every, self.eval_every, self.checkpoint_every, self.keep_last) >= 1,
+            "log/eval/checkpoint intervals and keep_last must be >= 1",
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class VocoderConfig:
     """Which vocoder turns the voice's mels into audio."""
 
     kind: str = "hifigan"
-    """``hifigan`` or ``griffin-lim``."""
+    """``hifigan``, ``vocos`` or ``griffin-lim``."""
     source: str = "universal"
     """Where HiFi-GAN weights come from: ``universal``/``ljspeech`` (bundled),
     ``voice`` (the voice folder's ``vocoder.safetensors``), a local path, or ``org/repo[@rev]``."""
@@ -515,11 +665,17 @@ class VocoderConfig:
     """Generator hyperparameters when the source does not carry its own config."""
     griffin_lim_iters: int = 32
     """Griffin-Lim iterations."""
+    vocos: VocosConfig | None = None
+    """Vocos hyperparameters (``kind == "vocos"``), needed when ``source`` is ``voice``."""
 
     def __post_init__(self) -> None:
         _check(
-            self.kind in ("hifigan", "griffin-lim"),
-            f"vocoder.kind must be hifigan or griffin-lim, not '{self.kind}'",
+            self.kind in ("hifigan", "vocos", "griffin-lim"),
+            f"vocoder.kind must be hifigan, vocos or griffin-lim, not '{self.kind}'",
+        )
+        _check(
+            self.kind != "vocos" or self.source != "voice" or self.vocos is not None,
+            "vocoder.vocos is required when kind is vocos and source is voice",
         )
         _check(self.griffin_lim_iters >= 1, "vocoder.griffin_lim_iters must be >= 1")
 

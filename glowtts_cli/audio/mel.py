@@ -128,6 +128,19 @@ class MelSpectrogram(nn.Module):
         Returns:
             ``[B, n_fft // 2 + 1, T_y]`` magnitudes (a batch dimension is added for ``[S]``).
         """
+        spec = torch.view_as_real(self.stft(wav))  # [B, n_fft // 2 + 1, T_y, 2]
+        return torch.sqrt(spec.pow(2).sum(-1) + MAGNITUDE_EPS)
+
+    def stft(self, wav: torch.Tensor) -> torch.Tensor:
+        """The complex STFT behind :meth:`magnitude`: frame t is centred on samples
+        ``[t * hop, (t + 1) * hop)`` (reflect padding, ``center=False``).
+
+        Args:
+            wav: ``[B, S]`` or ``[S]`` float waveform in [-1, 1].
+
+        Returns:
+            ``[B, n_fft // 2 + 1, T_y]`` complex.
+        """
         if wav.dim() == 1:
             wav = wav.unsqueeze(0)  # [1, S]
         if wav.dim() != 2:
@@ -141,7 +154,7 @@ class MelSpectrogram(nn.Module):
                 hint=f"Use at least {max(self.pad + 1, self.hop_length)} samples.",
             )
         padded = nn.functional.pad(wav.unsqueeze(1), (self.pad, self.pad), mode="reflect")
-        spec = torch.stft(
+        return torch.stft(
             padded.squeeze(1),  # [B, S + 2 * pad]
             n_fft=self.n_fft,
             hop_length=self.hop_length,
@@ -151,8 +164,6 @@ class MelSpectrogram(nn.Module):
             onesided=True,
             return_complex=True,
         )  # [B, n_fft // 2 + 1, T_y]
-        spec = torch.view_as_real(spec)  # [B, n_fft // 2 + 1, T_y, 2]
-        return torch.sqrt(spec.pow(2).sum(-1) + MAGNITUDE_EPS)
 
     def forward(self, wav: torch.Tensor) -> torch.Tensor:
         """Log-mel spectrogram.
