@@ -20,6 +20,7 @@ from typing import Any
 
 from glowtts_cli.errors import (
     CheckpointError,
+    ConfigError,
     GlowTTSError,
     OfflineError,
     VoiceNotFoundError,
@@ -436,12 +437,16 @@ def list_cached_voices() -> list[CachedVoice]:
     return sorted(found, key=lambda v: (v.repo_id, v.revision))
 
 
-def remove_cached(repo_id: str, revision: str | None = None) -> tuple[int, int]:
-    """Delete cached revisions of a Hub repo: all, or those whose commit starts with
-    ``revision`` or that the branch/tag ``revision`` points to.
+MIN_REVISION_PREFIX = 4
+"""Fewest hex characters that may name a cached commit (as git)."""
 
-    Returns:
-        (revisions deleted, bytes freed); (0, 0) when nothing matched.
+
+def cached_revisions(repo_id: str, revision: str | None = None) -> list[str]:
+    """Cached commits of a Hub repo that ``revision`` names: every one (None), those the
+    branch/tag ``revision`` points to, or the one commit starting with that hex prefix.
+
+    Raises:
+        ConfigError: ``revision`` is empty, too short, or starts more than one cached commit.
     """
     from huggingface_hub import scan_cache_dir
     from huggingface_hub.errors import CacheNotFound
@@ -449,17 +454,47 @@ def remove_cached(repo_id: str, revision: str | None = None) -> tuple[int, int]:
     try:
         info = scan_cache_dir()
     except CacheNotFound:
-        return 0, 0
-    revisions = [
-        rev.commit_hash
-        for repo in info.repos
-        if repo.repo_id == repo_id and repo.repo_type == "model"
-        for rev in repo.revisions
-        if revision is None or rev.commit_hash.startswith(revision) or revision in rev.refs
-    ]
+        return []
+    cached = [rev for repo in info.repos if repo.repo_id == repo_id and repo.repo_type == "model"
+              for rev in repo.revisions]  # fmt: skip
+    if revision is None:
+        return sorted(rev.commit_hash for rev in cached)
+    if not revision.strip():
+        raise ConfigError(
+            f"An empty revision names no commit of {repo_id}.",
+            hint="Give a commit (4+ hex characters), a branch or a tag after '@'.",
+        )
+    by_ref = sorted(rev.commit_hash for rev in cached if revision in rev.refs)
+    if by_ref:
+        return by_ref
+    if len(revision) < MIN_REVISION_PREFIX:
+        raise ConfigError(
+            f"Revision '{revision}' is too short to name one commit of {repo_id}.",
+            hint=f"Give at least {MIN_REVISION_PREFIX} hex characters of the commit "
+            "(see `glowtts voices list`).",
+        )
+    found = sorted(rev.commit_hash for rev in cached if rev.commit_hash.startswith(revision))
+    if len(found) > 1:
+        raise ConfigError(
+            f"Revision '{revision}' of {repo_id} is ambiguous: it starts {len(found)} cached "
+            f"commits ({', '.join(h[:12] for h in found)}).",
+            hint="Give more characters of the commit.",
+        )
+    return found
+
+
+def remove_cached(repo_id: str, revision: str | None = None) -> tuple[int, int]:
+    """Delete the cached revisions of a Hub repo that :func:`cached_revisions` finds.
+
+    Returns:
+        (revisions deleted, bytes freed); (0, 0) when nothing matched.
+    """
+    from huggingface_hub import scan_cache_dir
+
+    revisions = cached_revisions(repo_id, revision)
     if not revisions:
         return 0, 0
-    strategy = info.delete_revisions(*revisions)
+    strategy = scan_cache_dir().delete_revisions(*revisions)
     strategy.execute()
     return len(revisions), int(strategy.expected_freed_size)
 

@@ -135,10 +135,13 @@ def download(name: str = typer.Argument(..., help="Catalog name or org/repo[@rev
 
 
 @app.command("remove")
-def remove(name: str = typer.Argument(..., help="Catalog name or org/repo[@rev].")) -> None:
+def remove(
+    name: str = typer.Argument(..., help="Catalog name or org/repo[@rev]."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Remove several revisions without asking."),
+) -> None:
     """Delete a downloaded voice from the local cache (every revision, or just @rev)."""
-    from glowtts_cli.errors import GlowTTSError
-    from glowtts_cli.hub import remove_cached, suggest_cached
+    from glowtts_cli.errors import ConfigError, GlowTTSError
+    from glowtts_cli.hub import cached_revisions, remove_cached, suggest_cached
     from glowtts_cli.voices import load_catalog
 
     entry = load_catalog().get(name)
@@ -150,8 +153,16 @@ def remove(name: str = typer.Argument(..., help="Catalog name or org/repo[@rev].
     if entry is not None:  # a catalog voice: just its pinned revision
         repo_id, revision = entry.repo_id, entry.revision
     else:
-        repo_id, _, revision = name.partition("@")
-    count, freed = remove_cached(repo_id, revision or None)
+        repo_id, at, revision = name.partition("@")
+        if at and not revision.strip():
+            raise ConfigError(
+                f"'{name}' ends with '@' but names no revision.",
+                hint=f"Give one after '@', or remove every cached revision with `{repo_id}`.",
+            )
+    found = cached_revisions(repo_id, revision or None)
+    if len(found) > 1 and not yes:
+        _confirm_removal(repo_id, found)
+    count, freed = remove_cached(repo_id, revision or None) if found else (0, 0)
     if not count:
         close = suggest_cached(name)
         raise GlowTTSError(
@@ -160,6 +171,24 @@ def remove(name: str = typer.Argument(..., help="Catalog name or org/repo[@rev].
             hint="See the cached voices with `glowtts voices list`.",
         )
     err_console().print(f"removed {repo_id}: {count} revision(s), {_human(freed)} freed")
+
+
+def _confirm_removal(repo_id: str, revisions: list[str]) -> None:
+    """Ask before deleting several revisions; without a terminal to ask on, refuse."""
+    import sys
+
+    from glowtts_cli.errors import GlowTTSError
+
+    listed = ", ".join(r[:10] for r in revisions)
+    if not sys.stdin.isatty():
+        raise GlowTTSError(
+            f"{repo_id} has {len(revisions)} cached revisions ({listed}); removing them all "
+            "needs confirmation.",
+            hint=f"Pass --yes to remove them all, or name one: {repo_id}@{revisions[0][:10]}.",
+        )
+    if not typer.confirm(f"Remove {len(revisions)} revisions of {repo_id} ({listed})?", err=True):
+        err_console().print("nothing removed")
+        raise typer.Exit(1)
 
 
 @app.command("push")
