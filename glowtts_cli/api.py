@@ -26,7 +26,9 @@ from glowtts_cli.errors import ConfigError, TextError, VoiceNotFoundError
 from glowtts_cli.hub import resolve
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.model.official import load_state_dict_strict
+from glowtts_cli.text.alignment import AlignedSentence, relocate
 from glowtts_cli.text.frontend import TextFrontend
+from glowtts_cli.text.timings import WordTiming, word_timings
 from glowtts_cli.vocoder import Vocoder, load_vocoder, stream_vocode
 from glowtts_cli.vocoder.threads import set_inference_threads
 from glowtts_cli.voice_folder import load_model_state, read_voice_config
@@ -90,6 +92,9 @@ class Audio:
     sentence_end: bool = True
     """False for a piece of a sentence that ``Voice.stream(..., chunk_frames=N)`` cut; True for
     the piece that completes a sentence (and for every whole-sentence or whole-text ``Audio``)."""
+    words: tuple[WordTiming, ...] = ()
+    """With ``timings=True``: the words this piece starts, with their phonemes, timed in seconds
+    from the start of the whole output (a chunked sentence's words come with its first piece)."""
 
     @property
     def duration(self) -> float:
@@ -111,7 +116,8 @@ class Audio:
         """Join pieces of the same rate."""
         if not parts:
             return Audio(np.zeros(0, dtype=np.float32), sample_rate)
-        return Audio(np.concatenate([p.samples for p in parts]).astype(np.float32), sample_rate)
+        samples = np.concatenate([p.samples for p in parts]).astype(np.float32)
+        return Audio(samples, sample_rate, words=tuple(w for p in parts for w in p.words))
 
 
 def select_device(spec: str | torch.device | None = None) -> torch.device:
@@ -277,8 +283,17 @@ class Voice:
         generator: torch.Generator | None = None,
     ) -> list[torch.Tensor]:
         """Token-id sequences -> one log-mel [M, T_y] each, in a single batched forward pass."""
+        return self._infer(batch, options, generator)[0]
+
+    def _infer(
+        self,
+        batch: Sequence[Sequence[int]],
+        options: SynthesisOptions,
+        generator: torch.Generator | None = None,
+    ) -> tuple[list[torch.Tensor], list[list[int]]]:
+        """``mels`` and the frames each token id lasted (after length scale and the trim)."""
         if not batch:
-            return []
+            return [], []
         noise_scale, length_scale, _ = self._settings(options)
         lengths = torch.tensor([len(ids) for ids in batch], dtype=torch.long)
         x = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
@@ -296,7 +311,11 @@ class Voice:
             length_scale=length_scale,
             generator=generator,
         )
-        return [out.y[i, :, : int(out.y_lengths[i])] for i in range(len(batch))]
+        frames = out.attn.sum(-1).round().long().cpu()  # [B, T_x]
+        return (
+            [out.y[i, :, : int(out.y_lengths[i])] for i in range(len(batch))],
+            [frames[i, : len(ids)].tolist() for i, ids in enumerate(batch)],
+        )
 
     @torch.no_grad()
     def _vocode(self, mel: torch.Tensor) -> Samples:
@@ -312,8 +331,13 @@ class Voice:
         options: SynthesisOptions | None = None,
         *,
         chunk_frames: int | None = None,
+        timings: bool = False,
     ) -> Generator[Audio, None, None]:
         """Yield audio sentence by sentence (each followed by the sentence silence).
+
+        With ``timings``, each sentence's first piece carries its words (``Audio.words``): text
+        offsets into ``text`` and start/end of every word and phoneme in seconds of the output,
+        from the durations the model used (length scale, silences and blanks included).
 
         The text is encoded a few sentences at a time, so the first piece comes as soon for a
         book as for a line; ``close()`` the generator to stop early. With ``chunk_frames``,
@@ -327,16 +351,23 @@ class Voice:
         _, _, silence = self._settings(options)
         generator = self._generator(options.seed)
         spoken = 0
-        for _, ids in self._encoded_sentences(text):
-            (mel,) = self.mels([ids], options, generator)
+        clock = _Clock(text, self.cfg.audio.hop_length, self.sample_rate)
+        for sentence, ids, aligned in self._encoded_sentences(text, aligned=timings):
+            (mel,), (frames,) = self._infer([ids], options, generator)
+            words = clock.words(aligned, sentence, frames, spoken)
             spoken += 1
             if chunk_frames is None:
                 samples = np.concatenate([self._vocode(mel), self._silence(silence)])
-                yield Audio(samples, self.sample_rate)
+                yield Audio(samples, self.sample_rate, words=clock.advance(samples, words))
                 continue
             for piece in self._vocode_pieces(mel, chunk_frames):
-                yield Audio(piece, self.sample_rate, sentence_end=False)
-            yield Audio(self._silence(silence), self.sample_rate)
+                yield Audio(
+                    piece, self.sample_rate, sentence_end=False, words=clock.advance(piece, words)
+                )
+                words = ()
+            silent = self._silence(silence)
+            yield Audio(silent, self.sample_rate, words=clock.advance(silent))
+
         if not spoken:
             preview = text if len(text) <= 40 else text[:40] + "..."
             raise TextError(
@@ -358,8 +389,11 @@ class Voice:
                 return
             yield wav[0].clamp(-1.0, 1.0).float().cpu().numpy()
 
-    def _encoded_sentences(self, text: str) -> Iterator[tuple[str, list[int]]]:
-        """``(sentence, ids)`` lazily, a few sentences per espeak call; silent ones left out.
+    def _encoded_sentences(
+        self, text: str, *, aligned: bool = False
+    ) -> Iterator[tuple[str, list[int], AlignedSentence | None]]:
+        """``(sentence, ids, alignment)`` lazily, a few sentences per espeak call; silent ones
+        left out. ``alignment`` (the word of each id) only when ``aligned``.
 
         Encoding a long text (a book) up front would delay the first audio by seconds and hold
         every sentence's ids at once; chunks keep both the wait and the memory independent of
@@ -368,11 +402,16 @@ class Voice:
         sentences = self.frontend.split_sentences(text)
         for start in range(0, len(sentences), ENCODE_CHUNK):
             chunk = sentences[start : start + ENCODE_CHUNK]
+            if aligned:
+                for sentence, item in zip(chunk, self.frontend.encode_aligned(chunk), strict=True):
+                    if item is not None:
+                        yield sentence, item.ids, item
+                continue
             try:
                 encoded = list(zip(chunk, self.frontend.encode_batch(chunk), strict=True))
             except TextError:  # a chunk with a silent sentence ("..."): one by one, skip those
                 encoded = [pair for s in chunk for pair in self._encode_or_skip(s)]
-            yield from encoded
+            yield from ((s, ids, None) for s, ids in encoded)
 
     def _encode_or_skip(self, sentence: str) -> list[tuple[str, list[int]]]:
         try:
@@ -380,9 +419,13 @@ class Voice:
         except TextError:
             return []
 
-    def synthesize(self, text: str, options: SynthesisOptions | None = None) -> Audio:
-        """The whole text as one ``Audio`` (sentences joined by the sentence silence)."""
-        return Audio.concatenate(list(self.stream(text, options)), self.sample_rate)
+    def synthesize(
+        self, text: str, options: SynthesisOptions | None = None, *, timings: bool = False
+    ) -> Audio:
+        """The whole text as one ``Audio`` (sentences joined by the sentence silence); with
+        ``timings``, ``Audio.words`` holds every word's timing (see ``stream``)."""
+        pieces = list(self.stream(text, options, timings=timings))
+        return Audio.concatenate(pieces, self.sample_rate)
 
     def synthesize_batch(
         self, texts: Sequence[str], options: SynthesisOptions | None = None
@@ -392,6 +435,41 @@ class Voice:
         batch = [self.frontend.encode(text) for text in texts]
         mels = self.mels(batch, options, self._generator(options.seed))
         return [Audio(self._vocode(mel), self.sample_rate) for mel in mels]
+
+
+class _Clock:
+    """Samples of output so far in one stream, and the text offset reached, for word timings."""
+
+    def __init__(self, text: str, hop_length: int, sample_rate: int) -> None:
+        self.text = text
+        self.seconds_per_frame = hop_length / sample_rate
+        self.sample_rate = sample_rate
+        self.samples = 0
+        self.cursor = 0
+
+    def words(
+        self, aligned: AlignedSentence | None, sentence: str, frames: list[int], index: int
+    ) -> tuple[WordTiming, ...]:
+        """One sentence's timed words (none without an alignment), starting at the clock."""
+        if aligned is None:
+            return ()
+        written, self.cursor = relocate(aligned.words, sentence, self.text, self.cursor)
+        timed = word_timings(
+            aligned,
+            frames,
+            words=written,
+            seconds_per_frame=self.seconds_per_frame,
+            offset=self.samples / self.sample_rate,
+            sentence=index,
+        )
+        return tuple(timed)
+
+    def advance(
+        self, samples: Samples, words: tuple[WordTiming, ...] = ()
+    ) -> tuple[WordTiming, ...]:
+        """Count a piece of output; returns ``words`` (the piece's own)."""
+        self.samples += len(samples)
+        return words
 
 
 @functools.lru_cache(maxsize=4)

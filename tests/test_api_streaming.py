@@ -82,7 +82,7 @@ def test_chunked_encoding_equals_whole_text_encoding_and_skips_silent_sentences(
     expected = [ids for _, ids in voice.frontend.encode_sentences(text)]
     assert len(expected) == len(sentences) - 2
     events: list[tuple[str, Any]] = []
-    log_calls(monkeypatch, voice, "mels", events)
+    log_calls(monkeypatch, voice, "_infer", events)
     pieces = list(voice.stream(text, SynthesisOptions(seed=3, sentence_silence=0.0)))
     assert len(pieces) == len(expected)
     assert [list(batch[0]) for name, batch in events] == expected

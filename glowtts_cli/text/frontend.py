@@ -9,12 +9,13 @@ and ``characters`` (normalised letters).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from glowtts_cli.config import TextConfig
 from glowtts_cli.errors import TextError
-from glowtts_cli.text import g2p, official
+from glowtts_cli.text import alignment, g2p, official
+from glowtts_cli.text.alignment import AlignedSentence
 from glowtts_cli.text.normalize import get_normalizer
 from glowtts_cli.text.sentences import split_sentences
 from glowtts_cli.text.symbols import SymbolTable, warn_dropped
@@ -125,6 +126,29 @@ class TextFrontend:
                 )
         return [ids for ids in results if ids is not None]
 
+    def encode_aligned(self, sentences: Sequence[str]) -> list[AlignedSentence | None]:
+        """``encode`` of each sentence (ids identical) plus the written word of every id, for
+        word and phoneme timings; None where a sentence has nothing pronounceable.
+
+        Each item must be one sentence (as ``split_sentences`` gives them).
+        """
+        sentences = [_check_text(s) for s in sentences]
+        normalize: Callable[[str], str] = self._normalizer
+        if self.config.phonemizer == "official":
+            lexicon = self._lexicon()
+            token_lists = [self._official_tokens(s, lexicon) for s in sentences]
+            normalize = official.english_cleaners
+        else:
+            token_lists = [list(p) for p in self._phonemize_sentences(sentences)]
+        out: list[AlignedSentence | None] = []
+        dropped: dict[str, None] = {}
+        for sentence, tokens in zip(sentences, token_lists, strict=True):
+            aligned, lost = self._align(sentence, tokens, normalize)
+            dropped.update(dict.fromkeys(lost))
+            out.append(aligned)
+        warn_dropped(list(dropped))
+        return out
+
     def decode(self, ids: Sequence[int]) -> str:
         """Ids back to the token text (pad and blanks skipped)."""
         tokens = self.symbols.decode(ids)
@@ -149,6 +173,69 @@ class TextFrontend:
         if lexicon is not None and ids and ids[-1] == self.symbols.index(" "):
             ids = ids[:-1]
         return ids, dropped
+
+    def _official_tokens(self, text: str, lexicon: Mapping[str, str] | None) -> list[str]:
+        tokens = official.phonemize_tokens(text, lexicon)
+        # as _official_ids: with a dictionary the original drops one trailing space id
+        if lexicon is not None and tokens and tokens[-1] == " " and " " in self.symbols:
+            tokens = tokens[:-1]
+        return tokens
+
+    def _align(
+        self, sentence: str, tokens: list[str], normalize: Callable[[str], str]
+    ) -> tuple[AlignedSentence | None, list[str]]:
+        """Word labels for one sentence's tokens, then ids exactly as ``symbols.lookup``."""
+        written = alignment.written_tokens(sentence)
+        spoken = alignment.spoken_words([t for t, _, _ in written], normalize)
+        words = [w for ws in spoken for w in ws]
+        labels = None
+        if self.config.phonemizer == "espeak" and words:
+            # espeak joins and splits words ("in the" -> "ɪnðə"), so equal counts prove nothing:
+            # align with each word's own phonemes instead
+            own = g2p.phonemize(words, self.config.language, espeak=self._espeak)
+            labels = alignment.label_by_alignment("".join(tokens), own)
+        else:
+            labels = alignment.label_groups(tokens, len(words))
+        if labels is None:
+            labels = alignment.label_in_order(tokens, max(1, len(words)))
+        owner = [i for i, ws in enumerate(spoken) for _ in ws]  # normalised word -> written
+        ids, lost = self.symbols.lookup(tokens)
+
+        def written_of(token: str, label: int) -> int:
+            if alignment.is_pause(token) or label == alignment.NO_WORD or not owner:
+                return alignment.NO_WORD
+            return owner[min(label, len(owner) - 1)]
+
+        kept = [
+            (token, written_of(token, label))
+            for token, label in zip(tokens, labels, strict=True)
+            if self.symbols.index(token)  # what lookup keeps (the pad, id 0, is dropped too)
+        ]
+        assert len(kept) == len(ids), "labels must follow symbols.lookup"
+        if not self.symbols.is_pronounceable(ids):
+            return None, lost
+        symbols = [t for t, _ in kept]
+        word_index = [w for _, w in kept]
+        if self.symbols.blank_id is not None:
+            symbols = [s for t in symbols for s in ("", t)] + [""]
+            word_index = [w for i in word_index for w in (alignment.NO_WORD, i)]
+            word_index.append(alignment.NO_WORD)
+        written_words = []
+        for (_, a, b), ws in zip(written, spoken, strict=True):
+            a, b = alignment.trim_span(sentence, a, b)
+            written_words.append(
+                alignment.WrittenWord(text=sentence[a:b], start=a, end=b, spoken=" ".join(ws))
+            )
+        return (
+            alignment.AlignedSentence(
+                text=sentence,
+                ids=self.symbols.intersperse(ids),
+                symbols=tuple(symbols),
+                word_index=tuple(word_index),
+                words=tuple(written_words),
+            ),
+            lost,
+        )
 
     def _phonemize_sentences(self, sentences: Sequence[str]) -> list[str]:
         normalized = [self._normalizer(s) for s in sentences]
