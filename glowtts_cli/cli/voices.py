@@ -230,3 +230,15 @@ def import_official(
     err_console().print(
         f'[green]imported:[/] {folder}  (try: glowtts say "Hello." --voice {folder} --play)'
     )
+
+
+@app.command("export-onnx")
+def export_onnx(
+    name: str = typer.Argument(..., help="Voice name, folder or org/repo[@rev]."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for model.onnx and its config."),
+) -> None:
+    """Export a voice as one ONNX graph with Piper's interface (model.onnx + model.onnx.json)."""
+    from glowtts_cli.onnx.export import export_onnx as run_export
+
+    path = run_export(name, out)
+    err_console().print(f"[green]exported:[/] {path} ({_human(path.stat().st_size)})")

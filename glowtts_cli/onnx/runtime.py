@@ -1,0 +1,116 @@
+"""Run an exported voice graph with onnxruntime: ids in, samples out, without importing torch.
+
+``glowtts say --engine onnx`` and ``Voice.load(engine="onnx")`` use it; the text front end and
+sentence handling stay the API's, so both engines speak the same ids.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from glowtts_cli.errors import ConfigError, VoiceNotFoundError
+from glowtts_cli.hub import sha256_file
+from glowtts_cli.voice_folder import MODEL_FILE
+
+__all__ = [
+    "ONNX_CONFIG_FILE",
+    "ONNX_FILE",
+    "OnnxSynthesizer",
+    "graph_mismatch",
+    "onnxruntime_available",
+]
+
+ONNX_FILE = "model.onnx"
+"""The exported graph inside a voice folder."""
+ONNX_CONFIG_FILE = "model.onnx.json"
+"""Its Piper voice config (Piper's default name: the model path plus ``.json``)."""
+INSTALL_HINT = 'Install onnxruntime with: pip install "glowtts-cli[onnx]"'
+
+
+def onnxruntime_available() -> bool:
+    """Whether onnxruntime can be imported (checked without importing it)."""
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
+def graph_mismatch(folder: Path) -> str | None:
+    """Why ``folder``'s exported graph would not give the torch engine's audio, or None.
+
+    None means: ``model.onnx`` and its config are there, and the graph was exported from the
+    folder's current ``model.safetensors`` (or the folder holds no torch weights at all).
+    """
+    if not (folder / ONNX_FILE).is_file() or not (folder / ONNX_CONFIG_FILE).is_file():
+        return f"{folder} holds no exported graph ({ONNX_FILE} and {ONNX_CONFIG_FILE})"
+    weights = folder / MODEL_FILE
+    if not weights.is_file():
+        return None
+    try:
+        config = json.loads((folder / ONNX_CONFIG_FILE).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError(f"Cannot read {folder / ONNX_CONFIG_FILE}: {e}") from e
+    recorded = config.get("glowtts", {}).get("model_sha256") if isinstance(config, dict) else None
+    if recorded != sha256_file(weights):
+        return f"{folder / ONNX_FILE} was exported from other weights than {MODEL_FILE}"
+    return None
+
+
+class OnnxSynthesizer:
+    """An exported voice graph in an onnxruntime session (CPU).
+
+    Not a voice: it knows ids, scales and speaker ids only. Noise comes from the graph's own
+    random source, so a seed cannot make it reproducible (noise scale 0 is deterministic).
+    """
+
+    def __init__(self, folder: Path, *, threads: int | None = None) -> None:
+        """Open ``folder/model.onnx``; ``threads`` None keeps onnxruntime's default (cores)."""
+        path = folder / ONNX_FILE
+        if not path.is_file():
+            raise VoiceNotFoundError(
+                f"{folder} holds no exported graph ({ONNX_FILE}).",
+                hint=f"Export one with: glowtts voices export-onnx VOICE --out {folder}",
+            )
+        try:
+            import onnxruntime
+        except ImportError as e:
+            raise ConfigError("The ONNX engine needs onnxruntime.", hint=INSTALL_HINT) from e
+        options = onnxruntime.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        try:
+            self.session = onnxruntime.InferenceSession(
+                str(path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as e:  # onnxruntime raises its own untyped errors for a bad file
+            raise ConfigError(
+                f"{path} is not a readable ONNX graph ({e}).",
+                hint="Export it again with `glowtts voices export-onnx`.",
+            ) from e
+        self.multi_speaker = any(i.name == "sid" for i in self.session.get_inputs())
+
+    def audio(
+        self,
+        ids: Sequence[int],
+        *,
+        noise_scale: float,
+        length_scale: float,
+        sid: int | None = None,
+    ) -> tuple[npt.NDArray[np.float32], list[int]]:
+        """One utterance's waveform (float32, [-1, 1]) from its ids (blanks included), and the
+        frames each id lasted."""
+        feeds: dict[str, Any] = {
+            "input": np.asarray([ids], dtype=np.int64),
+            "input_lengths": np.asarray([len(ids)], dtype=np.int64),
+            "scales": np.asarray([noise_scale, length_scale, 0.0], dtype=np.float32),
+        }
+        if self.multi_speaker:
+            feeds["sid"] = np.asarray([0 if sid is None else sid], dtype=np.int64)
+        wav, durations = self.session.run(None, feeds)
+        frames = [round(float(f)) for f in durations[0]]
+        return np.ascontiguousarray(wav[0, 0], dtype=np.float32), frames
