@@ -22,7 +22,7 @@ import torch
 
 from glowtts_cli.audio.io import save as save_audio
 from glowtts_cli.config import VocoderConfig, VoiceConfig
-from glowtts_cli.errors import ConfigError, TextError, VoiceNotFoundError
+from glowtts_cli.errors import AudioLimitError, ConfigError, TextError, VoiceNotFoundError
 from glowtts_cli.hub import resolve
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.model.official import load_state_dict_strict
@@ -331,6 +331,7 @@ class Voice:
         options: SynthesisOptions | None = None,
         *,
         chunk_frames: int | None = None,
+        max_seconds: float | None = None,
         timings: bool = False,
     ) -> Generator[Audio, None, None]:
         """Yield audio sentence by sentence (each followed by the sentence silence).
@@ -345,17 +346,28 @@ class Voice:
         smaller), so playback can start long before a sentence is vocoded; the silence then
         comes as the sentence's last piece (``sentence_end``). Chunked audio equals whole-
         sentence audio within float rounding (the vocoder gets its full receptive field).
+
+        With ``max_seconds``, a sentence that would take the audio (silences included) past
+        that length raises ``AudioLimitError`` before it is vocoded, which is where nearly all
+        of the time goes; the sentences before it have been yielded.
         """
         options = options or SynthesisOptions()
         self.speaker_id(options.speaker)  # fail before any work on a bad speaker
         _, _, silence = self._settings(options)
         generator = self._generator(options.seed)
-        spoken = 0
+        spoken, seconds_per_frame, produced = 0, self.cfg.audio.hop_length / self.sample_rate, 0.0
         clock = _Clock(text, self.cfg.audio.hop_length, self.sample_rate)
         for sentence, ids, aligned in self._encoded_sentences(text, aligned=timings):
             (mel,), (frames,) = self._infer([ids], options, generator)
             words = clock.words(aligned, sentence, frames, spoken)
             spoken += 1
+            produced += mel.shape[-1] * seconds_per_frame + silence
+            if max_seconds is not None and produced > max_seconds:
+                raise AudioLimitError(
+                    f"The text makes more than {max_seconds:g} s of audio (sentence {spoken} "
+                    f"reaches {produced:.2f} s).",
+                    hint="Send a shorter text, or speak faster (a smaller length_scale).",
+                )
             if chunk_frames is None:
                 samples = np.concatenate([self._vocode(mel), self._silence(silence)])
                 yield Audio(samples, self.sample_rate, words=clock.advance(samples, words))

@@ -44,6 +44,10 @@ class TextError(GlowTTSError):
     """Text input that cannot be turned into speech (empty, nothing pronounceable, binary)."""
 
 
+class AudioLimitError(TextError):
+    """The text would make more audio than the caller allows (``Voice.stream(max_seconds=)``)."""
+
+
 class AudioFormatError(GlowTTSError):
     """An audio file cannot be read or written in the requested format."""
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from typing import TYPE_CHECKING
 
 import typer
 
 from glowtts_cli.cli.console import err_console
+
+if TYPE_CHECKING:
+    from glowtts_cli.server.app import ServerSettings
 
 
 def serve(
@@ -31,6 +35,25 @@ def serve(
     max_queue: int = typer.Option(
         16, "--max-queue", min=0, help="Requests that may wait; more get 503 + Retry-After."
     ),
+    max_audio_seconds: float = typer.Option(
+        600.0, "--max-audio-seconds", min=1.0, help="Longest audio one request may make (413)."
+    ),
+    max_compute_seconds: float = typer.Option(
+        300.0,
+        "--max-compute-seconds",
+        min=1.0,
+        help="Longest time one request may hold the synthesis worker (then 503).",
+    ),
+    allow_host: list[str] | None = typer.Option(
+        None,
+        "--allow-host",
+        help="Another host name requests may use (repeat for more). A loopback server "
+        "answers only to 127.0.0.1, localhost and ::1 otherwise. [default: none]",
+        show_default=False,
+    ),
+    threads: int | None = typer.Option(
+        None, "--threads", min=1, help="CPU threads for synthesis. [default: cores, max 4]"
+    ),
 ) -> None:
     """Serve voices over HTTP: OpenAI-compatible /v1/audio/speech, /api/tts and a page at /."""
     from glowtts_cli.errors import ConfigError, VoiceNotFoundError
@@ -52,7 +75,17 @@ def serve(
             )
         specs = [default]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    _serve(host, port, specs, device, vocoder, max_chars, max_queue)
+    from glowtts_cli.server.app import ServerSettings
+    from glowtts_cli.server.run import allowed_hosts
+
+    settings = ServerSettings(
+        max_chars=max_chars,
+        max_queue=max_queue,
+        max_audio_seconds=max_audio_seconds,
+        max_compute_seconds=max_compute_seconds,
+        allowed_hosts=allowed_hosts(host, allow_host or []),
+    )
+    _serve(host, port, specs, device, vocoder, threads, settings)
 
 
 def _serve(
@@ -61,10 +94,10 @@ def _serve(
     specs: list[str],
     device: str,
     vocoder: str | None,
-    max_chars: int,
-    max_queue: int,
+    threads: int | None,
+    settings: ServerSettings,
 ) -> None:
-    from glowtts_cli.server.app import ServerSettings, create_app
+    from glowtts_cli.server.app import create_app
     from glowtts_cli.server.registry import VoiceRegistry
     from glowtts_cli.server.run import LOOPBACK, bind
     from glowtts_cli.server.run import serve as run_server
@@ -72,8 +105,8 @@ def _serve(
     console = err_console()
     sock = bind(host, port)  # before loading voices: a busy port fails in a second, not a minute
     console.print(f"loading {len(specs)} voice(s)…")
-    registry = VoiceRegistry.load(specs, device=device, vocoder=vocoder)
-    app = create_app(registry, ServerSettings(max_chars=max_chars, max_queue=max_queue))
+    registry = VoiceRegistry.load(specs, device=device, vocoder=vocoder, threads=threads)
+    app = create_app(registry, settings)
     url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}"
     if host not in LOOPBACK:
         console.print(

@@ -36,6 +36,7 @@ from glowtts_cli.api import Audio
 from glowtts_cli.audio.io import to_wav_bytes
 from glowtts_cli.errors import (
     AudioDeviceError,
+    AudioLimitError,
     CheckpointError,
     GlowTTSError,
     PhonemizerUnavailableError,
@@ -56,6 +57,9 @@ logger = logging.getLogger(__name__)
 
 _SERVER_SIDE = (PhonemizerUnavailableError, CheckpointError, AudioDeviceError)
 """Library errors that are the server's fault, not the request's (answered with 500)."""
+CHUNK_FRAMES = 512
+"""Mel frames (~6 s at 22 kHz) per vocoder call: the worker checks the time limit between
+calls, so one long sentence cannot hold it past ``max_compute_seconds`` by more than one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,10 +70,19 @@ class ServerSettings:
     """Longest accepted text in characters (OpenAI's limit is 4096)."""
     max_queue: int = 16
     """Requests that may wait while one is synthesized; more are refused with 503."""
+    max_audio_seconds: float = 600.0
+    """Longest audio one request may make (413 before the sentence that would pass it)."""
+    max_compute_seconds: float = 300.0
+    """Longest time one request may hold the synthesis worker (then it is stopped: 503)."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names requests must address (``Host``, ``Origin``); empty: any. Loopback servers
+    set the loopback names, so a web page on another name (DNS rebinding) is refused."""
 
     def __post_init__(self) -> None:
         if self.max_chars < 1 or self.max_queue < 0:
             raise ValueError("max_chars must be >= 1 and max_queue >= 0")
+        if not (self.max_audio_seconds > 0 and self.max_compute_seconds > 0):
+            raise ValueError("max_audio_seconds and max_compute_seconds must be > 0")
 
     @property
     def max_body_bytes(self) -> int:
@@ -88,7 +101,10 @@ class _State:
 def create_app(registry: VoiceRegistry, settings: ServerSettings | None = None) -> Starlette:
     """The ASGI app serving ``registry``'s voices (run it with uvicorn, see ``server.run``)."""
     settings = settings or ServerSettings()
-    state = _State(registry, settings, SynthesisQueue(max_waiting=settings.max_queue), _page())
+    queue = SynthesisQueue(
+        max_waiting=settings.max_queue, max_busy_seconds=settings.max_compute_seconds
+    )
+    state = _State(registry, settings, queue, _page())
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -120,9 +136,12 @@ Handler = Callable[[_State, Request], Any]
 def _endpoint(state: _State, handler: Handler) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
+            _check_addressed(request, state.settings.allowed_hosts)
             response: Response = await handler(state, request)
         except RequestError as e:
             return _error_response(e, e.status, e.code, e.param, state)
+        except AudioLimitError as e:
+            return _error_response(e, 413, "audio_too_long", "input", state)
         except _SERVER_SIDE as e:
             logger.error("%s: %s", type(e).__name__, e)
             return _error_response(e, 500, "server_error", None, state)
@@ -140,7 +159,8 @@ def _error_response(
     body = {"message": error.message, "type": kind, "code": code, "param": param}
     if error.hint:
         body["hint"] = error.hint
-    headers = {"Retry-After": str(state.queue.retry_after())} if status == 503 else None
+    busy = code == "server_busy"  # a request stopped for its own size gains nothing by waiting
+    headers = {"Retry-After": str(state.queue.retry_after())} if busy else None
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
@@ -171,6 +191,7 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 
 async def _speech(state: _State, request: Request) -> Response:
+    _require_json(request)
     body = _parse_json(await _read_body(request, state.settings))
     speech = parse_openai(body, max_chars=state.settings.max_chars)
     return await _synthesize(state, request, speech, stream=True, pcm_rate=OPENAI_PCM_RATE)
@@ -180,7 +201,11 @@ async def _tts(state: _State, request: Request) -> Response:
     params: dict[str, Any] = dict(request.query_params)
     stream = str(params.pop("stream", "")).lower() in ("1", "true", "yes")
     if request.method == "POST":
-        params.update(_body_params(await _read_body(request, state.settings), request))
+        _require_json(request)
+        body = _parse_json(await _read_body(request, state.settings))
+        if not isinstance(body, dict):
+            raise RequestError('A JSON body must be an object such as {"text": "Hello."}.')
+        params.update(body)
     speech = parse_simple(params, max_chars=state.settings.max_chars)
     return await _synthesize(state, request, speech, stream=stream, pcm_rate=None)
 
@@ -243,7 +268,12 @@ async def _synthesize(
         )
     try:
         encoder = AudioEncoder(speech.format, voice.sample_rate, pcm_rate=pcm_rate)
-        pieces = voice.stream(speech.text, options)
+        pieces = voice.stream(
+            speech.text,
+            options,
+            chunk_frames=CHUNK_FRAMES,
+            max_seconds=state.settings.max_audio_seconds,
+        )
         ticket.start(_chunks(pieces, encoder) if stream else _whole(pieces, encoder))
         # The first chunk is the first sentence: errors up to here still get a JSON answer.
         first = await _first_chunk(ticket, request)
@@ -326,6 +356,14 @@ class _AudioStream(StreamingResponse):
             yield chunk
             chunk = await ticket.next_chunk()
 
+    async def stream_response(self, send: Send) -> None:
+        try:
+            await super().stream_response(send)
+        except GlowTTSError as e:
+            # The status is sent: all that is left is to cut the stream short (no final chunk),
+            # so the client sees an incomplete response rather than a complete shorter one.
+            logger.warning("stream stopped: %s", e.message)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
@@ -369,21 +407,51 @@ def _parse_json(data: bytes) -> Any:
         ) from e
 
 
-def _body_params(data: bytes, request: Request) -> dict[str, Any]:
-    """``/api/tts`` POST bodies: a JSON object, a form, or the text itself."""
+def _require_json(request: Request) -> None:
+    """POST bodies are JSON only: a web page can send text/plain or a form to any address
+    without asking (no CORS preflight), but not JSON."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind == "application/json":
-        body = _parse_json(data)
-        if not isinstance(body, dict):
-            raise RequestError('A JSON body must be an object such as {"text": "Hello."}.')
-        return body
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise RequestError("The request body is not UTF-8 text.", param="text") from e
-    if kind == "application/x-www-form-urlencoded":
-        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
-    return {"text": text} if data else {}
+    if kind != "application/json":
+        raise RequestError(
+            f"POST bodies must be JSON (Content-Type: application/json), not {kind or 'untyped'}.",
+            status=415,
+            code="unsupported_media_type",
+            hint='Send {"text": "..."} (or OpenAI\'s body on /v1) as JSON, or use GET with a '
+            "query string.",
+        )
+
+
+def _check_addressed(request: Request, allowed: tuple[str, ...]) -> None:
+    """Refuse a request addressed to another host name (DNS rebinding: a page on evil.example
+    whose name now points at 127.0.0.1), sent by a page of another site, or embedded by one."""
+    if not allowed:
+        return
+    host = _host_name(request.headers.get("host", ""))
+    if host not in allowed:
+        raise RequestError(
+            f"This server does not answer to the host name {host or '(none)'!r}.",
+            status=403,
+            code="host_not_allowed",
+            hint=f"It listens on loopback: use {' or '.join(allowed)} in the URL, or start it with "
+            "--allow-host NAME for a name that points here (e.g. behind a reverse proxy).",
+        )
+    origin = request.headers.get("origin")
+    cross_site = request.headers.get("sec-fetch-site") == "cross-site"
+    if cross_site or (origin and _host_name(urllib.parse.urlsplit(origin).netloc) not in allowed):
+        raise RequestError(
+            f"Requests from other sites' pages are refused (origin {origin or 'cross-site'}).",
+            status=403,
+            code="origin_not_allowed",
+            hint="Open the server's own page, or call it from a program (which sends no Origin).",
+        )
+
+
+def _host_name(netloc: str) -> str:
+    """``"[::1]:5002"`` -> ``"::1"``, ``"LocalHost:80"`` -> ``"localhost"``."""
+    netloc = netloc.strip().lower()
+    if netloc.startswith("["):
+        return netloc[1 : netloc.find("]")] if "]" in netloc else netloc
+    return netloc.rsplit(":", 1)[0] if netloc.count(":") == 1 else netloc
 
 
 def _page() -> dict[str, tuple[bytes, str]]:

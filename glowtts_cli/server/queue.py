@@ -17,6 +17,8 @@ import threading
 import time
 from collections.abc import Iterator
 
+from glowtts_cli.server.params import RequestError
+
 _EMA_WEIGHT = 0.2
 """How fast the service-time estimate behind Retry-After follows new requests."""
 _END = object()
@@ -80,6 +82,7 @@ class Ticket:
                 chunk = next(producer, _END)
                 if chunk is _END:
                     break
+                self._check_time(start)
                 if chunk:
                     self._loop.call_soon_threadsafe(self._chunks.put_nowait, chunk)
         except BaseException as e:  # handed to the response, which turns it into an answer
@@ -95,6 +98,17 @@ class Ticket:
             except RuntimeError:  # the event loop is gone (shutdown)
                 pass
 
+    def _check_time(self, start: float) -> None:
+        limit = self._owner.max_busy_seconds
+        if limit is not None and time.monotonic() - start > limit:
+            raise RequestError(
+                f"Synthesis took longer than this server allows per request ({limit:g} s).",
+                status=503,
+                code="compute_time_exceeded",
+                hint="Send a shorter text or speak faster; the server's limit is "
+                "--max-compute-seconds.",
+            )
+
     def _free_slot(self, busy: float, abandoned: bool) -> None:
         if self._slot_held:
             self._slot_held = False
@@ -107,10 +121,12 @@ class SynthesisQueue:
     ``try_admit`` and ``retry_after`` belong to the event loop's thread.
     """
 
-    def __init__(self, *, max_waiting: int) -> None:
+    def __init__(self, *, max_waiting: int, max_busy_seconds: float | None = None) -> None:
         if max_waiting < 0:
             raise ValueError("max_waiting must be >= 0")
         self.capacity = 1 + max_waiting
+        self.max_busy_seconds = max_busy_seconds
+        """A producer still running after this long is stopped between two chunks."""
         self.active = 0
         self.refused = 0
         self.abandoned = 0

@@ -99,11 +99,12 @@ class VoiceRegistry:
         device: str | None = None,
         vocoder: str | None = None,
         warm_up: bool = True,
+        threads: int | None = None,
     ) -> VoiceRegistry:
         """Load each voice once and run one short synthesis so the first request is not slow."""
         loaded = []
         for spec in specs:
-            voice = Voice.load(spec, device=device, vocoder=vocoder)
+            voice = Voice.load(spec, device=device, vocoder=vocoder, threads=threads)
             if warm_up:
                 voice.synthesize(WARM_UP_TEXT, SynthesisOptions(seed=0))
             logger.info("loaded voice %s from %s on %s", voice.cfg.name, spec, voice.device)

@@ -20,6 +20,15 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 """Hosts that only this machine can reach."""
 
 
+def allowed_hosts(host: str, extra: list[str]) -> tuple[str, ...]:
+    """Host names a server bound to ``host`` answers to: the loopback names (and ``extra``) on
+    loopback, only ``extra`` elsewhere (empty = any name)."""
+    names = [name.strip().strip("[]").lower() for name in extra]
+    if host in LOOPBACK:
+        names = [*LOOPBACK, *names]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket, or ConfigError saying why not."""
     try:

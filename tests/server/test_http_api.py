@@ -37,13 +37,7 @@ def test_get_returns_a_complete_wav(served: ServeProcess) -> None:
 
 def test_post_bodies_and_speakers(served: ServeProcess) -> None:
     fixed = {"seed": "3", "noise_scale": "0.5"}
-    plain = call(
-        served.port,
-        "POST",
-        query(voice="tiny-test-2", speaker="spk1", **fixed),
-        body=TEXT.encode(),
-        headers={"Content-Type": "text/plain; charset=utf-8"},
-    )
+    got = call(served.port, "GET", query(text=TEXT, voice="tiny-test-2", speaker="spk1", **fixed))
     as_json = call(
         served.port,
         "POST",
@@ -56,20 +50,26 @@ def test_post_bodies_and_speakers(served: ServeProcess) -> None:
             "noise_scale": 0.5,
         },
     )
-    form = call(
+    by_index = call(
         served.port,
         "POST",
         "/api/tts",
-        body=urllib.parse.urlencode(
-            {"text": TEXT, "voice": "tiny-test-2", "speaker": "1", **fixed}
-        ).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body={"text": TEXT, "voice": "tiny-test-2", "speaker": "1", **fixed},
     )
     other = call(served.port, "GET", query(text=TEXT, voice="tiny-test-2", speaker="spk2", **fixed))
-    reference = read_wav(plain)[0]
+    reference = read_wav(got)[0]
     assert np.array_equal(read_wav(as_json)[0], reference)
-    assert np.array_equal(read_wav(form)[0], reference)  # speaker by index = by name
+    assert np.array_equal(read_wav(by_index)[0], reference)  # speaker by index = by name
     assert not np.array_equal(read_wav(other)[0], reference)  # another speaker sounds different
+    # Bodies any web page could send without asking (text, forms) are refused.
+    for kind, body in (
+        ("text/plain; charset=utf-8", TEXT.encode()),
+        ("application/x-www-form-urlencoded", urllib.parse.urlencode({"text": TEXT}).encode()),
+        ("multipart/form-data; boundary=x", b"--x--"),
+    ):
+        refused = call(served.port, "POST", "/api/tts", body=body, headers={"Content-Type": kind})
+        assert refused.status == 415, kind
+        assert refused.json()["error"]["code"] == "unsupported_media_type"
 
 
 def test_download_and_stream_options(served: ServeProcess) -> None:
@@ -180,7 +180,8 @@ BAD_REQUESTS = [
 def test_bad_requests_get_json_errors(
     served: ServeProcess, method: str, path: str, body: object, status: int, code: str, words: str
 ) -> None:
-    reply = call(served.port, method, path, body=body)  # type: ignore[arg-type]
+    headers = {"Content-Type": "application/json"} if isinstance(body, bytes) else None
+    reply = call(served.port, method, path, body=body, headers=headers)  # type: ignore[arg-type]
     assert reply.status == status, reply.body
     assert reply.headers["content-type"] == "application/json"
     error = reply.json()["error"]
@@ -191,7 +192,11 @@ def test_bad_requests_get_json_errors(
 
 def test_oversized_body_is_refused_before_parsing(served: ServeProcess) -> None:
     reply = call(
-        served.port, "POST", "/api/tts", body=b"a" * 100_000, headers={"Content-Type": "text/plain"}
+        served.port,
+        "POST",
+        "/api/tts",
+        body=b"a" * 100_000,
+        headers={"Content-Type": "application/json"},
     )
     assert reply.status == 413 and reply.json()["error"]["code"] == "body_too_large"
 
