@@ -28,7 +28,7 @@ from glowtts_cli.train.checkpoint import (
     load_checkpoint,
 )
 from glowtts_cli.train.finetune import Callbacks, export, finetune, train
-from glowtts_cli.voice_folder import read_voice_config
+from glowtts_cli.voice_folder import local_path_leaks, read_voice_config
 
 TEXTS = (
     "The quick brown fox.",
@@ -91,7 +91,11 @@ def test_finetune_stop_and_resume_equals_one_run(
 
     assert voice_dir == tmp_path / "a" / "voice"
     voice = read_voice_config(voice_dir)
-    assert voice.training.steps == 4 and voice.training.base_voice == str(tiny_voice_dir)
+    assert voice.training.steps == 4
+    # The card names folders, never their paths (a push would publish them).
+    assert voice.training.base_voice == tiny_voice_dir.name
+    assert voice.training.dataset == tiny_dataset.name
+    assert local_path_leaks(voice_dir) == []
     assert voice.text == read_voice_config(tiny_voice_dir).text
     _assert_speaks(voice_dir)
 
