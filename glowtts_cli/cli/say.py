@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -73,6 +74,7 @@ def say(
     """Speak TEXT: play it (--play), write it (-o FILE), or both."""
     from glowtts_cli.errors import GlowTTSError
 
+    _stop_on_term_and_hup()
     content = read_text(text, text_file)
     if out is None and not play:
         raise GlowTTSError(
@@ -102,6 +104,17 @@ def say(
         return
     with _playing(pieces, loaded.sample_rate) as played:
         _deliver(played, out, to_stdout, loaded.sample_rate)
+
+
+def _stop_on_term_and_hup() -> None:
+    """SIGTERM and SIGHUP (a closed terminal) stop ``say`` as Ctrl-C does: no temp file left."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name) and threading.current_thread() is threading.main_thread():
+            signal.signal(getattr(signal, name), interrupt)
 
 
 def _with_progress(pieces: Iterator[Audio], total: int) -> Iterator[Audio]:
