@@ -17,6 +17,7 @@ import csv
 import difflib
 import io
 import os
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,10 @@ CSV_COLUMNS = {"audio": ("audio", "path", "file", "wav"), "text": ("text", "tran
 """Accepted header names (case-insensitive) for the CSV layout's required columns."""
 
 _CSV_DELIMITERS = (",", "|", "\t", ";")
+
+HEADER_IDS = frozenset({"id", "ids", "name", "file", "filename", "file_name", "audio", "wav", "utt",
+                        "utt_id", "utterance", "key"})  # fmt: skip
+"""First fields that make an LJSpeech first line a column header (``id|text``), not a clip."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,12 @@ def read_manifest(path: str | Path, *, layout: str | None = None) -> Manifest:
             + (f" Did you mean '{close[0]}'?" if close else ""),
             issues=[],
             hint=f"Layouts: {', '.join(LAYOUTS)}.",
+        )
+    if not (path.is_file() or path.is_dir()):
+        raise DatasetError(
+            f"Dataset {path} is neither a folder nor a regular file.",
+            issues=[],
+            hint="Pass a dataset folder.",
         )
     root = path.parent if path.is_file() else path
     root = Path(os.path.abspath(root))
@@ -161,7 +172,18 @@ def _table_kind(path: Path) -> str:
     )
 
 
+def is_regular_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (after symlinks): opening a FIFO or device would block
+    or never end."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _read_first_line(path: Path) -> str:
+    if not is_regular_file(path):
+        raise DatasetError(f"{path} is not a regular file.", issues=[])
     try:
         with path.open("rb") as f:
             head = f.readline(65536)
@@ -212,6 +234,8 @@ def _decode(raw: bytes) -> tuple[str, bool]:
 
 def _read_lines(path: Path) -> list[tuple[int, str, bool]]:
     """(line number, text, is valid UTF-8) of each non-blank line; a BOM is dropped."""
+    if not is_regular_file(path):
+        raise DatasetError(f"{path} is not a regular file.", issues=[])
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -226,9 +250,17 @@ def _read_lines(path: Path) -> list[tuple[int, str, bool]]:
 
 
 def _inside(root: Path, candidate: Path) -> bool:
-    """Whether ``candidate`` lies in ``root`` lexically (symlinks are allowed to point anywhere)."""
+    """Whether ``candidate`` lies in ``root``, as written and after following symlinks (a link
+    in ``wavs/`` to a file elsewhere escapes the dataset as much as ``../x.wav`` does)."""
     normal = Path(os.path.normpath(candidate))
-    return normal == root or root in normal.parents
+    real, real_root = Path(os.path.realpath(candidate)), Path(os.path.realpath(root))
+    lexical = normal == root or root in normal.parents
+    return lexical and (real == real_root or real_root in real.parents)
+
+
+def _plain_name(utt_id: str) -> bool:
+    """An LJSpeech id names a file in ``wavs/``: no folders, no ``..``, no drive or root."""
+    return utt_id not in (".", "..") and not any(ch in utt_id for ch in "/\\:\x00")
 
 
 def _text_issues(utt_id: str, text: str, valid_utf8: bool, where: str) -> list[Issue]:
@@ -267,6 +299,17 @@ def _read_ljspeech(root: Path, metadata: Path) -> Manifest:
         if not utt_id:
             issues.append(make_issue(IssueKind.MALFORMED_METADATA, where, "empty id"))
             continue
+        if not utterances and not issues and _is_header(utt_id, audio_dir):
+            issues.append(make_issue(IssueKind.MALFORMED_METADATA, where,
+                                     f"header row '{line.strip()[:40]}' skipped",
+                                     severity=WARNING))  # fmt: skip
+            continue
+        if not _plain_name(utt_id):
+            issues.append(make_issue(
+                IssueKind.PATH_ESCAPE, utt_id, f"id '{utt_id}' is not a plain file name",
+                file=where, hint="an id names a clip in wavs/: no folders, '..' or drive letters",
+            ))  # fmt: skip
+            continue
         text = (fields[2] if len(fields) == 3 and fields[2].strip() else fields[1]).strip()
         name = utt_id if Path(utt_id).suffix.lower() in AUDIO_EXTENSIONS else f"{utt_id}.wav"
         audio = audio_dir / name
@@ -276,6 +319,13 @@ def _read_ljspeech(root: Path, metadata: Path) -> Manifest:
         issues.extend(_text_issues(utt_id, text, valid, where))
         utterances.append(Utterance(id=utt_id, audio=audio, text=text, source=where))
     return Manifest(root, "ljspeech", metadata, tuple(utterances), tuple(issues))
+
+
+def _is_header(utt_id: str, audio_dir: Path) -> bool:
+    """A first line such as ``id|text``: a column name where an id should be, and no such clip."""
+    return utt_id.lower() in HEADER_IDS and not any(
+        (audio_dir / f"{utt_id}{ext}").exists() for ext in ("", ".wav")
+    )
 
 
 def _escape_issue(utt_id: str, declared: str, where: str) -> Issue:
@@ -360,6 +410,13 @@ def _read_folder(root: Path) -> Manifest:
         utt_id = audio.relative_to(root).with_suffix("").as_posix()
         transcript = audio.with_suffix(".txt")
         where = transcript.relative_to(root).as_posix()
+        if not _inside(root, audio):
+            issues.append(_escape_issue(utt_id, audio.relative_to(root).as_posix(), where))
+            continue
+        if not is_regular_file(transcript) and transcript.exists():
+            issues.append(make_issue(IssueKind.MALFORMED_METADATA, utt_id,
+                                     f"transcript '{where}' is not a regular file"))  # fmt: skip
+            continue
         if not transcript.is_file():
             issues.append(
                 make_issue(

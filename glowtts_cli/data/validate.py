@@ -22,7 +22,7 @@ import numpy as np
 from glowtts_cli.audio import io as audio_io
 from glowtts_cli.data import levels
 from glowtts_cli.data.issues import ERROR, WARNING, IssueKind, make_issue
-from glowtts_cli.data.manifest import Manifest, Utterance, read_manifest
+from glowtts_cli.data.manifest import Manifest, Utterance, is_regular_file, read_manifest
 from glowtts_cli.errors import AudioFormatError, DatasetError, Issue, TextError
 from glowtts_cli.text import official
 from glowtts_cli.text.frontend import TextFrontend
@@ -253,6 +253,11 @@ def _read_audio(
     if not utt.audio.exists():
         return None, None, make_issue(
             IssueKind.MISSING_AUDIO, utt.id, f"audio file {utt.audio.name} does not exist",
+            file=str(utt.audio),
+        )  # fmt: skip
+    if not is_regular_file(utt.audio):  # a FIFO or device would block the reader forever
+        return None, None, make_issue(
+            IssueKind.UNREADABLE_AUDIO, utt.id, f"{utt.audio.name} is not a regular file",
             file=str(utt.audio),
         )  # fmt: skip
     try:
