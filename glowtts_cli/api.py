@@ -25,7 +25,7 @@ from glowtts_cli.config import VocoderConfig, VoiceConfig
 from glowtts_cli.errors import AudioLimitError, ConfigError, TextError, VoiceNotFoundError
 from glowtts_cli.hub import resolve
 from glowtts_cli.model.glow_tts import GlowTTS
-from glowtts_cli.model.official import load_state_dict_strict
+from glowtts_cli.state_dict import load_state_dict_strict
 from glowtts_cli.text.alignment import AlignedSentence, relocate
 from glowtts_cli.text.frontend import TextFrontend
 from glowtts_cli.text.timings import WordTiming, word_timings

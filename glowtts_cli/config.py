@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import math
 import types
 import typing
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from glowtts_cli.errors import ConfigError
+from glowtts_cli.files import read_json, write_json
 
 SCHEMA_VERSION = 1
 
@@ -117,17 +117,13 @@ def _from_plain(tp: Any, value: Any, *, where: str) -> Any:
 
 
 def save_json(cfg: Any, path: str | Path) -> None:
-    """Write a config as indented, key-sorted JSON."""
-    Path(path).write_text(json.dumps(to_dict(cfg), indent=2, sort_keys=True) + "\n", "utf-8")
+    """Write a config as indented, key-sorted JSON, atomically (the one config writer)."""
+    write_json(path, to_dict(cfg))
 
 
 def load_json(cls: type[T], path: str | Path) -> T:
     """Read a config JSON file strictly."""
-    try:
-        data = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ConfigError(f"Cannot read config {path}: {e}") from e
-    return from_dict(cls, data, where=str(path))
+    return from_dict(cls, read_json(path), where=str(path))
 
 
 def _check(condition: bool, message: str) -> None:

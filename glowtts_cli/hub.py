@@ -10,7 +10,6 @@ with a one-line message and a hint naming the fix.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import re
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from glowtts_cli.errors import (
     OfflineError,
     VoiceNotFoundError,
 )
+from glowtts_cli.files import sha256_file
 from glowtts_cli.voice_folder import (
     CARD_FILE,
     CONFIG_FILE,
@@ -60,15 +60,6 @@ class ResolvedVoice:
     """``local``, ``bundled``, ``catalog`` or ``hub``."""
     name: str
     """What the user asked for."""
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve(spec: str, *, catalog: Mapping[str, CatalogEntry] | None = None) -> ResolvedVoice:

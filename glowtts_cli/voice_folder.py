@@ -12,13 +12,13 @@ import getpass
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from glowtts_cli.config import SCHEMA_VERSION, VoiceConfig, from_dict, to_dict
+from glowtts_cli.config import SCHEMA_VERSION, VoiceConfig, from_dict, save_json
 from glowtts_cli.errors import CheckpointError, ConfigError, VoiceNotFoundError
+from glowtts_cli.files import atomic_path, atomic_write_text, read_json
 
 if TYPE_CHECKING:  # torch is imported lazily so listing voices stays fast
     import torch
@@ -30,49 +30,12 @@ CARD_FILE = "README.md"
 VOICE_FILES = (CONFIG_FILE, MODEL_FILE, VOCODER_FILE, CARD_FILE)
 
 
-def _temp_beside(path: Path) -> Path:
-    """A new empty temporary file next to ``path`` with the usual (umask) permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; published voices must stay readable
-    return Path(tmp)
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old content or the new one, never a torn file."""
-    tmp = _temp_beside(path)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def save_tensors_atomic(tensors: Mapping[str, torch.Tensor], path: Path) -> None:
     """``safetensors`` save through a temporary file and an atomic rename."""
     from safetensors.torch import save_file
 
-    tmp = _temp_beside(path)
-    try:
+    with atomic_path(path) as tmp:
         save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def load_tensors(path: Path) -> dict[str, torch.Tensor]:
@@ -94,17 +57,12 @@ def load_tensors(path: Path) -> dict[str, torch.Tensor]:
 def read_voice_config(voice_dir: Path) -> VoiceConfig:
     """Read and validate ``config.json``; the schema version is checked before anything else."""
     path = voice_dir / CONFIG_FILE
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError as e:
+    if not path.exists():
         raise VoiceNotFoundError(
             f"{voice_dir} is not a voice folder: it has no {CONFIG_FILE}.",
             hint="A voice folder holds config.json and model.safetensors.",
-        ) from e
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ConfigError(f"Cannot read {path}: {e}") from e
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a JSON object.")
+        )
+    data = read_json(path)
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ConfigError(
@@ -275,9 +233,8 @@ def save_voice(
     save_tensors_atomic(cast(model_state), voice_dir / MODEL_FILE)
     if vocoder_state is not None:
         save_tensors_atomic(cast(vocoder_state), voice_dir / VOCODER_FILE)
-    text = json.dumps(to_dict(cfg), indent=2, sort_keys=True) + "\n"
-    atomic_write_bytes(voice_dir / CONFIG_FILE, text.encode("utf-8"))
-    atomic_write_bytes(voice_dir / CARD_FILE, (card or model_card(cfg)).encode("utf-8"))
+    save_json(cfg, voice_dir / CONFIG_FILE)
+    atomic_write_text(voice_dir / CARD_FILE, card or model_card(cfg))
     return voice_dir
 
 
@@ -290,7 +247,7 @@ def load_model_state(voice_dir: Path) -> dict[str, torch.Tensor]:
 def check_voice(voice_dir: Path) -> VoiceConfig:
     """Validate a whole voice folder: the config, and weights that load strictly into its model."""
     from glowtts_cli.model.glow_tts import GlowTTS
-    from glowtts_cli.model.official import load_state_dict_strict
+    from glowtts_cli.state_dict import load_state_dict_strict
 
     cfg = read_voice_config(voice_dir)
     if not (voice_dir / MODEL_FILE).is_file():

@@ -8,8 +8,6 @@ Every failure a user can cause (missing file, unknown format, bad extension) is 
 from __future__ import annotations
 
 import io
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import soundfile as sf
 import soxr
 
 from glowtts_cli.errors import AudioFormatError
+from glowtts_cli.files import atomic_path
 
 WRITE_FORMATS: dict[str, tuple[str, str]] = {
     ".wav": ("WAV", "PCM_16"),
@@ -119,16 +118,8 @@ def save(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
     path = Path(path)
     fmt = _write_format(path)
     samples = _checked_samples(audio)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # open(..., "xb") rather than mkstemp: the file gets the usual umask permissions, not 0600.
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "xb") as handle:
-            sf.write(handle, samples, sample_rate, format=fmt[0], subtype=fmt[1])
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        sf.write(handle, samples, sample_rate, format=fmt[0], subtype=fmt[1])
     return path
 
 

@@ -12,7 +12,6 @@ import contextlib
 import io
 import os
 import struct
-import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,6 +21,7 @@ import soundfile as sf
 
 from glowtts_cli.audio.io import _write_format
 from glowtts_cli.errors import AudioFormatError
+from glowtts_cli.files import atomic_path
 
 
 def check_writable(path: Path) -> None:
@@ -49,12 +49,13 @@ class StreamingAudioWriter:
         self.path = Path(path)
         check_writable(self.path)
         fmt, subtype = _write_format(self.path)
-        self._tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        self._staged = atomic_path(self.path)
         try:
             self._file: Any = sf.SoundFile(
-                self._tmp, "w", samplerate=sample_rate, channels=1, format=fmt, subtype=subtype
+                self._staged.tmp, "w", sample_rate, channels=1, format=fmt, subtype=subtype
             )
         except (sf.LibsndfileError, OSError) as e:
+            self._staged.discard()
             raise AudioFormatError(f"Cannot write {self.path}: {e}") from e
         self.frames = 0
 
@@ -67,15 +68,13 @@ class StreamingAudioWriter:
     def close(self) -> Path:
         """Finish the file and move it into place."""
         self._file.close()
-        os.replace(self._tmp, self.path)
-        return self.path
+        return self._staged.commit()
 
     def abort(self) -> None:
         """Drop everything written so far; the target path is left untouched."""
         with contextlib.suppress(Exception):
             self._file.close()
-        with contextlib.suppress(FileNotFoundError):
-            self._tmp.unlink()
+        self._staged.discard()
 
     def __enter__(self) -> StreamingAudioWriter:
         return self

@@ -21,10 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 import zipfile
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from glowtts_cli.data import levels
 from glowtts_cli.data.issues import ERROR, IssueKind, make_issue
 from glowtts_cli.data.manifest import Manifest, Utterance, read_manifest
 from glowtts_cli.errors import AudioFormatError, DatasetError, GlowTTSError, Issue, TextError
+from glowtts_cli.files import atomic_path, write_json
 from glowtts_cli.text.frontend import TextFrontend
 
 PREPARED_DIR = "prepared"
@@ -329,7 +328,8 @@ class _Featurizer:
         wav = audio_io.peak_normalize(wav, self.opts.peak)
         ids = np.asarray(self.frontend.encode(utt.text), dtype=np.int64)
         mel = self.mel(np.ascontiguousarray(wav))
-        with _atomic(path) as handle:
+        # No fsync: a feature file lost to a power cut is recomputed from its clip.
+        with atomic_path(path, sync=False) as tmp, open(tmp, "wb") as handle:
             np.savez(handle, ids=ids, mel=mel)
         return int(ids.size), int(mel.shape[-1])
 
@@ -366,18 +366,6 @@ def _split(
     return train, val
 
 
-@contextmanager
-def _atomic(path: Path) -> Iterator[Any]:
-    """Write to a temporary file next to ``path`` and rename it into place on success."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "xb") as handle:
-            yield handle
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _write_manifest(result: PreparedDataset, settings: dict[str, Any]) -> None:
     data = {
         "format_version": FORMAT_VERSION,
@@ -386,8 +374,7 @@ def _write_manifest(result: PreparedDataset, settings: dict[str, Any]) -> None:
         "train": [u.__dict__ for u in result.train],
         "val": [u.__dict__ for u in result.val],
     }
-    with _atomic(result.directory / MANIFEST_NAME) as handle:
-        handle.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode())
+    write_json(result.directory / MANIFEST_NAME, data, ensure_ascii=False)
 
 
 def _remove_stale(directory: Path, keep: set[str]) -> None:

@@ -1,32 +1,27 @@
 """Official glow-tts checkpoints (github.com/jaywalnut310/glow-tts) to and from ``GlowTTS``.
 
-Key renaming between the official ``FlowGenerator`` layout and ``GlowTTS``, the single helper that
-normalises weight-norm key names, a strict state-dict check that names offending keys, and the
-reader for official ``.pth`` files.
+Key renaming between the official ``FlowGenerator`` layout and ``GlowTTS`` and the reader for
+official ``.pth`` files; the strict check and loader they use live in ``glowtts_cli.state_dict``.
 """
 
 from __future__ import annotations
 
-import pickle
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import torch
-from torch import nn
 
 from glowtts_cli.config import ModelConfig
 from glowtts_cli.errors import CheckpointError
 from glowtts_cli.model.glow_tts import GlowTTS
-from glowtts_cli.weight_norm import WEIGHT_NORM_SUFFIXES, normalize_weight_norm_keys
+from glowtts_cli.state_dict import check_state_dict, listed, load_state_dict_strict, load_torch_file
+from glowtts_cli.weight_norm import normalize_weight_norm_keys
 
 __all__ = [
-    "check_state_dict",
     "from_official_state_dict",
     "glowtts_from_official",
-    "load_state_dict_strict",
     "official_model_kwargs",
     "read_official_checkpoint",
     "to_official_state_dict",
@@ -46,9 +41,6 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
 )
 """(official prefix, our prefix) pairs; ``{i}`` is a layer index. Every other key is the same in
 both (``encoder.emb``, ``decoder.flows.*``, ``emb_g``), apart from the weight-norm suffixes."""
-
-_MAX_LISTED = 10
-"""How many offending keys an error message names."""
 
 
 def _prefix_regex(template: str) -> re.Pattern[str]:
@@ -87,73 +79,6 @@ def to_official_state_dict(state_dict: Mapping[str, V]) -> dict[str, V]:
     return normalize_weight_norm_keys(renamed, style="legacy")
 
 
-def _listed(keys: Sequence[str]) -> str:
-    shown = ", ".join(keys[:_MAX_LISTED])
-    more = len(keys) - _MAX_LISTED
-    return shown + (f" (and {more} more)" if more > 0 else "")
-
-
-def check_state_dict(
-    expected: Mapping[str, Sequence[int]],
-    got: Mapping[str, Sequence[int]],
-    *,
-    source: str = "checkpoint",
-) -> None:
-    """Raise ``CheckpointError`` unless ``got`` has exactly the keys and shapes of ``expected``.
-
-    Args:
-        expected: key -> shape the model needs. got: key -> shape the checkpoint holds.
-        source: what the checkpoint is, for the message (a path or a description).
-
-    Raises:
-        CheckpointError: naming up to 10 missing keys, 10 unexpected keys and 10 wrong shapes.
-    """
-    missing = sorted(set(expected) - set(got))
-    unexpected = sorted(set(got) - set(expected))
-    wrong = sorted(
-        f"{k} {list(got[k])} (expected {list(expected[k])})"
-        for k in set(expected) & set(got)
-        if list(got[k]) != list(expected[k])
-    )
-    problems = []
-    if missing:
-        problems.append(f"missing {len(missing)} key(s): {_listed(missing)}")
-    if unexpected:
-        problems.append(f"unexpected {len(unexpected)} key(s): {_listed(unexpected)}")
-    if wrong:
-        problems.append(f"{len(wrong)} wrong shape(s): {_listed(wrong)}")
-    if problems:
-        raise CheckpointError(
-            f"Weights in {source} do not fit the model: " + "; ".join(problems) + ".",
-            hint="Check that the checkpoint and the model config belong together.",
-        )
-
-
-def load_state_dict_strict(
-    module: nn.Module, state_dict: Mapping[str, torch.Tensor], *, source: str = "checkpoint"
-) -> None:
-    """Load ``state_dict`` into ``module`` after a strict key and shape check.
-
-    Weight-norm keys are matched in either naming style. A folded module (``fold_weight_norm``)
-    needs a folded state dict, and the other way round.
-
-    Raises:
-        CheckpointError: keys or shapes differ (see ``check_state_dict``), or a value is no tensor.
-    """
-    own = module.state_dict()
-    if any(k.endswith(WEIGHT_NORM_SUFFIXES["parametrizations"]) for k in own):
-        state_dict = normalize_weight_norm_keys(state_dict, style="parametrizations")
-    not_tensors = sorted(k for k, v in state_dict.items() if not isinstance(v, torch.Tensor))
-    if not_tensors:
-        raise CheckpointError(f"{source}: these entries are not tensors: {_listed(not_tensors)}.")
-    check_state_dict(
-        {k: tuple(v.shape) for k, v in own.items()},
-        {k: tuple(v.shape) for k, v in state_dict.items()},
-        source=source,
-    )
-    module.load_state_dict(dict(state_dict), strict=True)
-
-
 def read_official_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     """Read the model weights of an official glow-tts ``.pth`` file (``G_<epoch>.pth``).
 
@@ -163,20 +88,9 @@ def read_official_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     Raises:
         CheckpointError: the file cannot be read or holds something else.
     """
-    try:
-        obj: Any = torch.load(Path(path), map_location="cpu", weights_only=True)
-    except (
-        OSError,
-        RuntimeError,
-        EOFError,
-        ValueError,
-        pickle.UnpicklingError,
-        zipfile.BadZipFile,
-    ) as e:
-        raise CheckpointError(
-            f"Cannot read checkpoint {path}: {e}",
-            hint="Pass an official glow-tts .pth file (G_<epoch>.pth).",
-        ) from e
+    obj = load_torch_file(
+        path, what="checkpoint", hint="Pass an official glow-tts .pth file (G_<epoch>.pth)."
+    )
     state = obj.get("model") if isinstance(obj, dict) and "model" in obj else obj
     if (
         not isinstance(state, dict)
@@ -187,7 +101,7 @@ def read_official_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
             f"{path} is not a glow-tts checkpoint: expected a state dict or "
             "{'model': state_dict}, "
             f"found {type(obj).__name__}"
-            + (f" with keys {_listed(sorted(map(str, obj)))}" if isinstance(obj, dict) else "")
+            + (f" with keys {listed(sorted(map(str, obj)))}" if isinstance(obj, dict) else "")
             + ".",
             hint="Pass an official glow-tts .pth file (G_<epoch>.pth).",
         )

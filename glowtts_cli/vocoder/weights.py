@@ -7,20 +7,17 @@ folded into plain weights (w = g * v / ||v||, norm over every dim but 0) before 
 
 from __future__ import annotations
 
-import json
-import os
-import pickle
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from glowtts_cli.config import HiFiGANConfig, VocoderConfig, from_dict, to_dict
-from glowtts_cli.errors import CheckpointError, ConfigError
+from glowtts_cli.config import HiFiGANConfig, VocoderConfig, from_dict, save_json
+from glowtts_cli.errors import CheckpointError
+from glowtts_cli.files import atomic_path, read_json
+from glowtts_cli.state_dict import load_state_dict_strict, load_torch_file
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
 from glowtts_cli.weight_norm import fold_weight_norm_state
 
@@ -45,29 +42,12 @@ def load_generator_state(
 ) -> None:
     """Fold weight norm, then load strictly: a missing, unexpected or misshapen key is an error."""
     sd = fold_weight_norm_state(state_dict)
-    expected = generator.state_dict()
-    missing = sorted(set(expected) - set(sd))
-    unexpected = sorted(set(sd) - set(expected))
-    wrong_shape = sorted(
-        f"{k} {tuple(sd[k].shape)} != {tuple(expected[k].shape)}"
-        for k in set(sd) & set(expected)
-        if sd[k].shape != expected[k].shape
+    load_state_dict_strict(
+        generator,
+        {k: v.to(torch.float32) for k, v in sd.items()},
+        source="the HiFi-GAN checkpoint",
+        hint="Check that config.json belongs to these weights (resblock type, widths, rates).",
     )
-    if missing or unexpected or wrong_shape:
-        parts = []
-        for label, keys in (
-            ("missing", missing),
-            ("unexpected", unexpected),
-            ("shape", wrong_shape),
-        ):
-            if keys:
-                more = f" (+{len(keys) - 10} more)" if len(keys) > 10 else ""
-                parts.append(f"{label}: {', '.join(keys[:10])}{more}")
-        raise CheckpointError(
-            "HiFi-GAN weights do not fit the generator config; " + "; ".join(parts) + ".",
-            hint="Check that config.json belongs to these weights (resblock type, widths, rates).",
-        )
-    generator.load_state_dict({k: v.to(torch.float32) for k, v in sd.items()}, strict=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -80,15 +60,11 @@ def read_official_state_dict(path: str | Path) -> StateDict:
 
     Uses ``torch.load(weights_only=True)``: only tensors and plain containers are accepted.
     """
-    try:
-        obj = torch.load(str(path), map_location="cpu", weights_only=True)
-    except FileNotFoundError as e:
-        raise CheckpointError(f"Checkpoint {path} does not exist.") from e
-    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as e:
-        raise CheckpointError(
-            f"Cannot read {path} as a weights-only torch checkpoint: {e}",
-            hint="Only plain state dicts load; checkpoints holding pickled objects are refused.",
-        ) from e
+    obj = load_torch_file(
+        path,
+        what="HiFi-GAN checkpoint",
+        hint="Only plain state dicts load; checkpoints holding pickled objects are refused.",
+    )
     if isinstance(obj, dict) and "generator" in obj:
         obj = obj["generator"]
     if not isinstance(obj, dict) or not all(
@@ -103,7 +79,7 @@ def read_official_state_dict(path: str | Path) -> StateDict:
 
 def read_official_config(path: str | Path) -> HiFiGANConfig:
     """Parse an official HiFi-GAN ``config.json`` into a :class:`HiFiGANConfig`."""
-    return HiFiGANConfig.from_official(_read_json(Path(path)))
+    return HiFiGANConfig.from_official(read_json(path))
 
 
 def load_official_checkpoint(
@@ -134,9 +110,9 @@ def save_hifigan(
         k: v.detach().to(torch.float32).contiguous() for k, v in generator.state_dict().items()
     }
     cfg = VocoderConfig(kind="hifigan", source=source, hifigan=generator.cfg)
-    _atomic_write(directory / WEIGHTS_NAME, lambda p: save_file(tensors, str(p), {"format": "pt"}))
-    text = json.dumps(to_dict(cfg), indent=2, sort_keys=True) + "\n"
-    _atomic_write(directory / CONFIG_NAME, lambda p: p.write_text(text, "utf-8"))
+    with atomic_path(directory / WEIGHTS_NAME) as tmp:
+        save_file(tensors, str(tmp), {"format": "pt"})
+    save_json(cfg, directory / CONFIG_NAME)
     return directory
 
 
@@ -172,7 +148,7 @@ def load_vocoder_from_dir(path: str | Path) -> HiFiGANGenerator:
             f"No {CONFIG_NAME} in {directory}.",
             hint="A vocoder folder needs config.json beside its weights (ours or an official one).",
         )
-    data = _read_json(config_path)
+    data = read_json(config_path)
     if "upsample_rates" in data:  # an official HiFi-GAN config
         cfg = HiFiGANConfig.from_official(data)
         checkpoint = path if path.is_file() else _find_official_checkpoint(directory)
@@ -207,28 +183,3 @@ def _find_official_checkpoint(directory: Path) -> Path:
         f"Cannot tell which file in {directory} is the generator checkpoint (found: {found}).",
         hint="Pass the checkpoint file itself instead of its folder.",
     )
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ConfigError(f"Cannot read {path}: {e}") from e
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} does not hold a JSON object.")
-    return data
-
-
-def _atomic_write(target: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` on a temporary sibling of ``target``, then rename it into place."""
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        # safetensors creates its files 0600; give the result the usual umask permissions.
-        tmp.open("xb").close()
-        mode = tmp.stat().st_mode
-        write(tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from glowtts_cli.config import InferenceDefaults, VocoderConfig
-from glowtts_cli.hub import sha256_file
+from glowtts_cli.files import sha256_file
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.train.checkpoint import (
     BEST_NAME,

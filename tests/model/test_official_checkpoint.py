@@ -16,14 +16,13 @@ from glowtts_cli.errors import CheckpointError
 from glowtts_cli.model.decoder import fold_weight_norm
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.model.official import (
-    check_state_dict,
     from_official_state_dict,
     glowtts_from_official,
-    load_state_dict_strict,
     official_model_kwargs,
     read_official_checkpoint,
     to_official_state_dict,
 )
+from glowtts_cli.state_dict import check_state_dict, load_state_dict_strict
 from glowtts_cli.weight_norm import normalize_weight_norm_keys
 
 

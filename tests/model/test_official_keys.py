@@ -14,7 +14,8 @@ import torch
 
 from glowtts_cli.config import ModelConfig
 from glowtts_cli.model.glow_tts import GlowTTS
-from glowtts_cli.model.official import check_state_dict, from_official_state_dict
+from glowtts_cli.model.official import from_official_state_dict
+from glowtts_cli.state_dict import check_state_dict
 
 
 def _configs(reference_dir: Path) -> dict[str, dict[str, object]]:

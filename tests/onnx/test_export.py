@@ -105,7 +105,7 @@ def test_noise_scale_samples_the_prior(exported_dir: Path) -> None:
 def test_export_writes_a_voice_folder_and_piper_config(
     exported_dir: Path, hifigan_voice_dir: Path
 ) -> None:
-    from glowtts_cli.hub import sha256_file
+    from glowtts_cli.files import sha256_file
     from glowtts_cli.voice_folder import read_voice_config
 
     cfg = read_voice_config(exported_dir)

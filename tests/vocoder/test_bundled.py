@@ -12,6 +12,7 @@ import torch
 from safetensors.torch import load_file
 
 from glowtts_cli.errors import CheckpointError, ConfigError
+from glowtts_cli.files import sha256_file
 from glowtts_cli.vocoder import bundled
 from glowtts_cli.vocoder.weights import read_official_state_dict
 from glowtts_cli.weight_norm import fold_weight_norm_state
@@ -28,7 +29,7 @@ def test_files_are_found_without_importing_the_package() -> None:
 @pytest.mark.parametrize("name", sorted(bundled.BUNDLED))
 def test_pinned_checksums(name: str) -> None:
     path = bundled.bundled_checkpoint(name)
-    assert bundled.sha256_of(path) == bundled.BUNDLED[name].sha256
+    assert sha256_file(path) == bundled.BUNDLED[name].sha256
 
 
 def test_checksum_mismatch_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -104,9 +104,9 @@ def test_strict_loading_lists_the_offending_keys(tiny_v3_dir: Path, tiny_v3_conf
     with pytest.raises(CheckpointError) as err:
         load_generator_state(HiFiGANGenerator(tiny_v3_config), state)
     message = str(err.value)
-    assert "missing: conv_post.weight" in message
-    assert "unexpected: extra.layer.weight" in message
-    assert "conv_pre.bias (3,)" in message
+    assert "missing 1 key(s): conv_post.weight" in message
+    assert "unexpected 1 key(s): extra.layer.weight" in message
+    assert "conv_pre.bias [3] (expected [" in message
 
 
 def test_wrong_config_for_weights_is_a_checkpoint_error(tiny_v3_dir: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from catalog_files import catalog_entry, write_catalog
 
 from glowtts_cli.errors import ConfigError, VoiceNotFoundError
-from glowtts_cli.hub import sha256_file
+from glowtts_cli.files import sha256_file
 from glowtts_cli.voices import (
     bundled_voice_dir,
     catalog_root,

@@ -1,0 +1,136 @@
+"""Weights into modules, strictly: the key and shape check, the strict loader, the safe torch.load.
+
+Shared by the acoustic model, the vocoders, voice folders and training checkpoints, so that every
+mismatch reads the same (up to 10 missing, unexpected and misshapen keys by name) and every torch
+file is read with ``weights_only=True`` behind the same exceptions.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from glowtts_cli.errors import CheckpointError
+from glowtts_cli.weight_norm import WEIGHT_NORM_SUFFIXES, normalize_weight_norm_keys
+
+__all__ = ["check_state_dict", "listed", "load_state_dict_strict", "load_torch_file"]
+
+_MAX_LISTED = 10
+"""How many offending keys an error message names."""
+
+_DEFAULT_HINT = "Check that the checkpoint and the model config belong together."
+
+_TORCH_LOAD_ERRORS = (
+    OSError,
+    RuntimeError,
+    EOFError,
+    ValueError,
+    pickle.UnpicklingError,
+    zipfile.BadZipFile,
+)
+"""What ``torch.load`` raises on a missing, damaged, truncated or non-weights-only file."""
+
+
+def listed(keys: Sequence[str]) -> str:
+    """The first 10 keys, comma-separated, and how many more there are."""
+    shown = ", ".join(keys[:_MAX_LISTED])
+    more = len(keys) - _MAX_LISTED
+    return shown + (f" (and {more} more)" if more > 0 else "")
+
+
+def check_state_dict(
+    expected: Mapping[str, Sequence[int]],
+    got: Mapping[str, Sequence[int]],
+    *,
+    source: str = "checkpoint",
+    hint: str | None = None,
+) -> None:
+    """Raise ``CheckpointError`` unless ``got`` has exactly the keys and shapes of ``expected``.
+
+    Args:
+        expected: key -> shape the model needs. got: key -> shape the checkpoint holds.
+        source: what the checkpoint is, for the message (a path or a description).
+        hint: what to check; by default that checkpoint and config belong together.
+
+    Raises:
+        CheckpointError: naming up to 10 missing keys, 10 unexpected keys and 10 wrong shapes.
+    """
+    missing = sorted(set(expected) - set(got))
+    unexpected = sorted(set(got) - set(expected))
+    wrong = sorted(
+        f"{k} {list(got[k])} (expected {list(expected[k])})"
+        for k in set(expected) & set(got)
+        if list(got[k]) != list(expected[k])
+    )
+    problems = []
+    if missing:
+        problems.append(f"missing {len(missing)} key(s): {listed(missing)}")
+    if unexpected:
+        problems.append(f"unexpected {len(unexpected)} key(s): {listed(unexpected)}")
+    if wrong:
+        problems.append(f"{len(wrong)} wrong shape(s): {listed(wrong)}")
+    if problems:
+        raise CheckpointError(
+            f"Weights in {source} do not fit the model: " + "; ".join(problems) + ".",
+            hint=hint or _DEFAULT_HINT,
+        )
+
+
+def load_state_dict_strict(
+    module: nn.Module,
+    state_dict: Mapping[str, torch.Tensor],
+    *,
+    source: str = "checkpoint",
+    hint: str | None = None,
+) -> None:
+    """Load ``state_dict`` into ``module`` after a strict key and shape check.
+
+    Weight-norm keys are matched in either naming style. A folded module (``fold_weight_norm``)
+    needs a folded state dict, and the other way round.
+
+    Raises:
+        CheckpointError: keys or shapes differ (see ``check_state_dict``), or a value is no tensor.
+    """
+    own = module.state_dict()
+    if any(k.endswith(WEIGHT_NORM_SUFFIXES["parametrizations"]) for k in own):
+        state_dict = normalize_weight_norm_keys(state_dict, style="parametrizations")
+    not_tensors = sorted(k for k, v in state_dict.items() if not isinstance(v, torch.Tensor))
+    if not_tensors:
+        raise CheckpointError(f"{source}: these entries are not tensors: {listed(not_tensors)}.")
+    check_state_dict(
+        {k: tuple(v.shape) for k, v in own.items()},
+        {k: tuple(v.shape) for k, v in state_dict.items()},
+        source=source,
+        hint=hint,
+    )
+    module.load_state_dict(dict(state_dict), strict=True)
+
+
+def load_torch_file(path: str | Path, *, what: str = "checkpoint", hint: str | None = None) -> Any:
+    """``torch.load(path, weights_only=True)`` onto the CPU: tensors and plain containers only.
+
+    Args:
+        path: the file.
+        what: what the file is, for the message (``training checkpoint``).
+        hint: what to do when it cannot be read.
+
+    Raises:
+        CheckpointError: the file is missing, damaged, or holds pickled objects (whose code a
+            weights-only load refuses to run).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"Cannot read {what} {path}: it does not exist.", hint=hint)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except _TORCH_LOAD_ERRORS as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(
+            f"Cannot read {what} {path} as a weights-only torch file: {first}", hint=hint
+        ) from e
