@@ -809,6 +809,9 @@ class TrainConfig:
     """DataLoader worker processes."""
     bucket_batches: int = 8
     """Batches per length bucket of the sampler."""
+    schedule_offset: int = 0
+    """Steps the starting weights were already trained for (a run started from a voice with
+    ``--init-from``): the learning-rate schedule continues from there instead of restarting."""
 
     def __post_init__(self) -> None:
         _check(self.batch_size >= 1, "train.batch_size must be >= 1")
@@ -826,6 +829,7 @@ class TrainConfig:
             "train intervals and keep_last must be >= 1",
         )
         _check(self.max_bad_steps >= 1, "train.max_bad_steps must be >= 1")
+        _check(self.schedule_offset >= 0, "train.schedule_offset must be >= 0")
 
     @classmethod
     def finetune(cls, **overrides: Any) -> TrainConfig:

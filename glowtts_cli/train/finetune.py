@@ -338,7 +338,9 @@ def train(
         cfg = dataclasses.replace(train_cfg or TrainConfig(), ddi=False)
         spec, base, make_model = _warm_started(data_dir, init_from, name=name, train=cfg)
         voice = dataclasses.replace(spec.voice, description=base.description)
-        spec = dataclasses.replace(spec, kind="train", voice=voice)
+        # The schedule continues where the voice's own training stopped.
+        train = dataclasses.replace(spec.train, schedule_offset=base.training.steps)
+        spec = dataclasses.replace(spec, kind="train", voice=voice, train=train)
         return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps,
                    make_model=make_model)  # fmt: skip
     spec = plan_train(

@@ -134,7 +134,8 @@ def test_train_init_from_a_voice_starts_from_its_weights(
     assert spec is not None and spec.kind == "train" and spec.base_voice == str(tiny_voice_dir)
     assert spec.voice.model == base.model and spec.voice.text == base.text
     assert spec.train.scheduler == "noam" and not spec.train.ddi
-    # One Noam step at warm-up's start barely moves the weights: they stay the voice's.
+    assert spec.train.schedule_offset == base.training.steps
+    # One Noam step barely moves the weights: they stay the voice's.
     start = load_model_state(tiny_voice_dir)["encoder.emb.weight"].float()
     trained = _model_state(run_dir)["encoder.emb.weight"]
     assert torch.allclose(trained, start, atol=1e-3) and not torch.equal(trained, start)
