@@ -19,16 +19,23 @@ run_dir=${GLOWTTS_RUNS:-$HOME/glowtts-runs}/$voice
 shipped=$here/../../voices/${SHIPPED:-en-us-$voice}
 
 [ -f "$source_dir/metadata.csv" ] || { echo "no $source_dir/metadata.csv: run synthesize.py first" >&2; exit 1; }
-mkdir -p "$train_dir"
-ln -sfn "../$voice/wavs" "$train_dir/wavs"
-# metadata.csv without the test ids, rewritten only when it changes (so a resume sees the same data).
+mkdir -p "$train_dir/wavs"
+[ -L "$train_dir/wavs" ] && rm "$train_dir/wavs" && mkdir "$train_dir/wavs"
+# metadata.csv without the test ids, rewritten only when it changes (so a resume sees the same data);
+# the clips are hard links to the rendered ones (the dataset checker refuses links that leave the folder).
 python - "$here/corpus/test.txt" "$source_dir/metadata.csv" "$train_dir/metadata.csv" <<'PY'
+import os
 import sys
 from pathlib import Path
 test_ids = {line.split("|", 1)[0] for line in Path(sys.argv[1]).read_text("utf-8").splitlines() if line}
 rows = [line for line in Path(sys.argv[2]).read_text("utf-8").splitlines()
         if line and line.split("|", 1)[0] not in test_ids]
+source_wavs = Path(sys.argv[2]).parent / "wavs"
 out = Path(sys.argv[3])
+for row in rows:
+    name = row.split("|", 1)[0] + ".wav"
+    if not (out.parent / "wavs" / name).exists():
+        os.link(source_wavs / name, out.parent / "wavs" / name)
 text = "\n".join(rows) + "\n"
 if not out.exists() or out.read_text("utf-8") != text:
     out.write_text(text, "utf-8")
