@@ -15,26 +15,37 @@ import math
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
 from glowtts_cli.audio.io import save as save_audio
 from glowtts_cli.config import VocoderConfig, VoiceConfig
 from glowtts_cli.errors import AudioLimitError, ConfigError, TextError, VoiceNotFoundError
 from glowtts_cli.hub import resolve
-from glowtts_cli.model.glow_tts import GlowTTS
-from glowtts_cli.state_dict import load_state_dict_strict
 from glowtts_cli.text.alignment import AlignedSentence, relocate
 from glowtts_cli.text.frontend import TextFrontend
 from glowtts_cli.text.timings import WordTiming, word_timings
-from glowtts_cli.vocoder import Vocoder, load_vocoder, stream_vocode
-from glowtts_cli.vocoder.threads import set_inference_threads
-from glowtts_cli.voice_folder import load_model_state, read_voice_config
+from glowtts_cli.voice_folder import read_voice_config
 from glowtts_cli.voices import default_voice_name, suggest
 
-__all__ = ["Audio", "SynthesisOptions", "Voice", "select_device", "speak"]
+if TYPE_CHECKING:  # torch is imported when a voice runs on it: the ONNX engine never does
+    import torch
+
+    from glowtts_cli.model.glow_tts import GlowTTS
+    from glowtts_cli.onnx.runtime import OnnxSynthesizer
+    from glowtts_cli.vocoder import Vocoder
+
+__all__ = [
+    "ENGINES",
+    "Audio",
+    "SynthesisOptions",
+    "Voice",
+    "resolve_engine",
+    "select_device",
+    "speak",
+]
 
 Samples = npt.NDArray[np.float32]
 
@@ -45,6 +56,9 @@ FIRST_CHUNK_FRAMES = 16
 """Mel frames (~0.19 s) in the first vocoder piece of a chunked stream: a short wait for sound."""
 ENCODE_CHUNK = 16
 """Sentences per front-end call while streaming: one batched espeak call each."""
+ENGINES = ("auto", "torch", "onnx")
+"""``torch`` runs the voice's weights; ``onnx`` its exported graph (``glowtts voices export-onnx``)
+with onnxruntime, without importing torch; ``auto`` takes the graph when it gives the same audio."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,6 +136,8 @@ class Audio:
 
 def select_device(spec: str | torch.device | None = None) -> torch.device:
     """``None``/``auto`` picks CUDA when present, else CPU; ``cpu`` or ``cuda[:N]`` explicitly."""
+    import torch
+
     if isinstance(spec, torch.device):
         return spec
     if spec is None or spec == "auto":
@@ -172,22 +188,26 @@ def _resolve_vocoder(spec: str | None, cfg: VoiceConfig) -> tuple[VocoderConfig,
 
 
 class Voice:
-    """A loaded voice: text front end, Glow-TTS acoustic model and vocoder on one device."""
+    """A loaded voice: text front end, and Glow-TTS acoustic model and vocoder on one device (the
+    torch engine) or the voice's exported graph in onnxruntime (the ONNX engine)."""
 
     def __init__(
         self,
         cfg: VoiceConfig,
-        model: GlowTTS,
-        vocoder: Vocoder,
+        model: GlowTTS | None,
+        vocoder: Vocoder | None,
         *,
-        device: torch.device,
+        device: torch.device | None,
         path: Path | None = None,
+        graph: OnnxSynthesizer | None = None,
     ) -> None:
+        """Either ``model`` and ``vocoder`` on ``device``, or ``graph`` (and no device)."""
         self.cfg = cfg
         self.model = model
         self.vocoder = vocoder
         self.device = device
         self.path = path
+        self.graph = graph
         self.frontend = TextFrontend(cfg.text)
 
     @classmethod
@@ -198,8 +218,14 @@ class Voice:
         device: str | torch.device | None = None,
         vocoder: str | None = None,
         threads: int | None = None,
+        engine: str = "torch",
     ) -> Voice:
-        """Load a voice: a folder, catalog name or ``org/repo[@rev]`` (default: bundled voice)."""
+        """Load a voice: a folder, catalog name or ``org/repo[@rev]`` (default: bundled voice).
+
+        ``engine`` is one of ``ENGINES``. ``auto`` runs the folder's exported graph when it was
+        made from the folder's weights, onnxruntime is installed, the device is the CPU (or
+        left to choose) and no other vocoder is asked for; else torch.
+        """
         if spec is None:
             spec = default_voice_name()
             if spec is None:
@@ -209,6 +235,22 @@ class Voice:
                     "voices list`), or import the official LJSpeech model with `glowtts voices "
                     "import-official pretrained.pth --out DIR`.",
                 )
+        if engine not in ENGINES:
+            raise ConfigError(f"Unknown engine '{engine}'.", hint="Use auto, torch or onnx.")
+        if engine != "torch":
+            folder = resolve(str(spec)).path
+            if _use_graph(engine, folder, device=device, vocoder=vocoder):
+                from glowtts_cli.onnx.runtime import OnnxSynthesizer
+
+                graph = OnnxSynthesizer(folder, threads=threads)
+                cfg = read_voice_config(folder)
+                return cls(cfg, None, None, device=None, path=folder, graph=graph)
+        from glowtts_cli.model.glow_tts import GlowTTS  # the torch engine from here on
+        from glowtts_cli.state_dict import load_state_dict_strict
+        from glowtts_cli.vocoder import load_vocoder
+        from glowtts_cli.vocoder.threads import set_inference_threads
+        from glowtts_cli.voice_folder import load_model_state
+
         torch_device = select_device(device)
         if torch_device.type == "cpu":
             set_inference_threads(threads)  # deliberate: oversubscribed cores are many times slower
@@ -268,8 +310,10 @@ class Voice:
         )
 
     def _generator(self, seed: int | None) -> torch.Generator | None:
-        if seed is None:
+        if seed is None or self.graph is not None:
             return None
+        import torch
+
         generator = torch.Generator(device=self.device)
         generator.manual_seed(seed)
         return generator
@@ -294,6 +338,9 @@ class Voice:
         """``mels`` and the frames each token id lasted (after length scale and the trim)."""
         if not batch:
             return [], []
+        import torch
+
+        model, _ = self._torch_parts()
         noise_scale, length_scale, _ = self._settings(options)
         lengths = torch.tensor([len(ids) for ids in batch], dtype=torch.long)
         x = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
@@ -302,8 +349,8 @@ class Voice:
         sid = self.speaker_id(options.speaker)
         g = None
         if sid is not None:
-            g = self.model.speaker_embedding(torch.full((len(batch),), sid, device=self.device))
-        out = self.model.infer(
+            g = model.speaker_embedding(torch.full((len(batch),), sid, device=self.device))
+        out = model.infer(
             x.to(self.device),
             lengths.to(self.device),
             g=g,
@@ -317,10 +364,32 @@ class Voice:
             [frames[i, : len(ids)].tolist() for i, ids in enumerate(batch)],
         )
 
-    @torch.no_grad()
+    def _torch_parts(self) -> tuple[GlowTTS, Vocoder]:
+        if self.model is None or self.vocoder is None:
+            raise ConfigError(
+                f"Voice '{self.cfg.name}' runs on the ONNX engine, which makes no mel frames.",
+                hint="Load it with engine='torch' (--engine torch).",
+            )
+        return self.model, self.vocoder
+
     def _vocode(self, mel: torch.Tensor) -> Samples:
-        wav = self.vocoder.vocode(mel.unsqueeze(0))  # [1, S]
+        import torch
+
+        with torch.no_grad():
+            wav = self._torch_parts()[1].vocode(mel.unsqueeze(0))  # [1, S]
         return wav[0].clamp(-1.0, 1.0).float().cpu().numpy()
+
+    def _graph_audio(self, ids: list[int], options: SynthesisOptions) -> tuple[Samples, list[int]]:
+        """One sentence through the exported graph: samples, and frames per id."""
+        assert self.graph is not None
+        noise_scale, length_scale, _ = self._settings(options)
+        if options.seed is not None and noise_scale > 0:
+            raise ConfigError(
+                "A seed cannot be honoured by the ONNX engine: the graph draws its own noise.",
+                hint="Use --engine torch for reproducible audio, or --noise-scale 0.",
+            )
+        sid = self.speaker_id(options.speaker)
+        return self.graph.audio(ids, noise_scale=noise_scale, length_scale=length_scale, sid=sid)
 
     def _silence(self, seconds: float) -> Samples:
         return np.zeros(round(seconds * self.sample_rate), dtype=np.float32)
@@ -358,18 +427,24 @@ class Voice:
         spoken, seconds_per_frame, produced = 0, self.cfg.audio.hop_length / self.sample_rate, 0.0
         clock = _Clock(text, self.cfg.audio.hop_length, self.sample_rate)
         for sentence, ids, aligned in self._encoded_sentences(text, aligned=timings):
-            (mel,), (frames,) = self._infer([ids], options, generator)
+            wav: Samples | None = None
+            if self.graph is not None:  # the ONNX engine: the waveform in one call
+                wav, frames = self._graph_audio(ids, options)
+            else:
+                (mel,), (frames,) = self._infer([ids], options, generator)
             words = clock.words(aligned, sentence, frames, spoken)
             spoken += 1
-            produced += mel.shape[-1] * seconds_per_frame + silence
+            n_frames = len(wav) // self.cfg.audio.hop_length if wav is not None else mel.shape[-1]
+            produced += n_frames * seconds_per_frame + silence
             if max_seconds is not None and produced > max_seconds:
                 raise AudioLimitError(
                     f"The text makes more than {max_seconds:g} s of audio (sentence {spoken} "
                     f"reaches {produced:.2f} s).",
                     hint="Send a shorter text, or speak faster (a smaller length_scale).",
                 )
-            if chunk_frames is None:
-                samples = np.concatenate([self._vocode(mel), self._silence(silence)])
+            if wav is not None or chunk_frames is None:  # the graph gives whole sentences
+                whole = wav if wav is not None else self._vocode(mel)
+                samples = np.concatenate([whole, self._silence(silence)])
                 yield Audio(samples, self.sample_rate, words=clock.advance(samples, words))
                 continue
             for piece in self._vocode_pieces(mel, chunk_frames):
@@ -388,8 +463,12 @@ class Voice:
 
     def _vocode_pieces(self, mel: torch.Tensor, chunk_frames: int) -> Iterator[Samples]:
         """One sentence's waveform in pieces; each vocoder call runs under no_grad."""
+        import torch
+
+        from glowtts_cli.vocoder import stream_vocode
+
         pieces = stream_vocode(
-            self.vocoder,
+            self._torch_parts()[1],
             mel.unsqueeze(0),
             chunk_frames=chunk_frames,
             first_chunk_frames=min(FIRST_CHUNK_FRAMES, chunk_frames),
@@ -445,6 +524,8 @@ class Voice:
         """Several texts in one acoustic-model forward pass (each text as one utterance)."""
         options = options or SynthesisOptions()
         batch = [self.frontend.encode(text) for text in texts]
+        if self.graph is not None:  # one call per text: the graph takes a batch of one
+            return [Audio(self._graph_audio(ids, options)[0], self.sample_rate) for ids in batch]
         mels = self.mels(batch, options, self._generator(options.seed))
         return [Audio(self._vocode(mel), self.sample_rate) for mel in mels]
 
@@ -484,9 +565,41 @@ class _Clock:
         return words
 
 
+def _use_graph(
+    engine: str, folder: Path, *, device: str | torch.device | None, vocoder: str | None
+) -> bool:
+    """Whether ``engine`` (``auto`` or ``onnx``) runs ``folder``'s exported graph."""
+    from glowtts_cli.onnx.runtime import graph_mismatch, onnxruntime_available
+
+    on_cpu = device is None or (isinstance(device, str) and device in ("auto", "cpu"))
+    if engine == "auto":
+        return on_cpu and vocoder is None and onnxruntime_available() and not graph_mismatch(folder)
+    if vocoder is not None:
+        raise ConfigError(
+            "The ONNX engine runs the vocoder exported with the voice; --vocoder cannot change it.",
+            hint="Leave --vocoder out, or use --engine torch.",
+        )
+    if not on_cpu:
+        raise ConfigError(
+            f"The ONNX engine runs on the CPU, not on '{device}'.",
+            hint="Leave --device out, or use --engine torch.",
+        )
+    return True
+
+
+def resolve_engine(engine: str, *, seed: int | None, noise_scale: float | None) -> str:
+    """``auto`` becomes ``torch`` when a seed must reproduce torch's noise (the graph's own
+    noise cannot); any other choice is kept."""
+    if engine == "auto" and seed is not None and noise_scale != 0:
+        return "torch"
+    return engine
+
+
 @functools.lru_cache(maxsize=4)
-def _cached_voice(spec: str | None, device: str | None, vocoder: str | None) -> Voice:
-    return Voice.load(spec, device=device, vocoder=vocoder)
+def _cached_voice(
+    spec: str | None, device: str | None, vocoder: str | None, engine: str = "torch"
+) -> Voice:
+    return Voice.load(spec, device=device, vocoder=vocoder, engine=engine)
 
 
 def speak(
@@ -500,8 +613,13 @@ def speak(
     seed: int | None = None,
     device: str | None = None,
     vocoder: str | None = None,
+    engine: str = "auto",
 ) -> Audio:
-    """Synthesize ``text`` with a voice (default: the bundled one). Loaded voices are cached."""
+    """Synthesize ``text`` with a voice (default: the bundled one). Loaded voices are cached.
+
+    ``engine`` (``auto``, ``torch``, ``onnx``): ``auto`` runs a voice folder's exported graph
+    without torch when it gives the voice's audio (see ``Voice.load``; a seed keeps torch).
+    """
     options = SynthesisOptions(
         speaker=speaker,
         noise_scale=noise_scale,
@@ -510,5 +628,6 @@ def speak(
         seed=seed,
     )
     if not isinstance(voice, Voice):
-        voice = _cached_voice(None if voice is None else str(voice), device, vocoder)
+        engine = resolve_engine(engine, seed=seed, noise_scale=noise_scale)
+        voice = _cached_voice(None if voice is None else str(voice), device, vocoder, engine)
     return voice.synthesize(text, options)

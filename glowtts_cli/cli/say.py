@@ -70,6 +70,12 @@ def say(
         "--vocoder",
         help="griffin-lim, universal, ljspeech, a folder or org/repo. [default: the voice's]",
     ),
+    engine: str = typer.Option(
+        "auto",
+        "--engine",
+        help="torch, onnx (the voice's exported graph, no torch) or auto (onnx when it gives "
+        "the same audio).",
+    ),
 ) -> None:
     """Speak TEXT: play it (--play), write it (-o FILE), or both."""
     from glowtts_cli.errors import GlowTTSError
@@ -85,7 +91,12 @@ def say(
         from glowtts_cli.audio.writer import check_writable
 
         check_writable(out)
-    from glowtts_cli.api import SynthesisOptions, Voice  # imports torch: after the cheap checks
+    from glowtts_cli.api import ENGINES, SynthesisOptions, Voice, resolve_engine
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(
+            f"{engine!r} is not one of {', '.join(ENGINES)}.", param_hint="'--engine'"
+        )
 
     options = SynthesisOptions(
         speaker=int(speaker) if speaker is not None and speaker.isdigit() else speaker,
@@ -94,7 +105,9 @@ def say(
         sentence_silence=sentence_silence,
         seed=seed,
     )
-    loaded = Voice.load(voice, device=device, vocoder=vocoder, threads=threads)
+    engine = resolve_engine(engine, seed=seed, noise_scale=noise_scale)
+    # The torch engine imports torch here, after the cheap checks; the ONNX engine never does.
+    loaded = Voice.load(voice, device=device, vocoder=vocoder, threads=threads, engine=engine)
     loaded.speaker_id(options.speaker)
     # Playing: each sentence arrives in vocoder pieces, so sound starts after a fraction of it.
     stream = loaded.stream(content, options, chunk_frames=PLAY_CHUNK_FRAMES if play else None)

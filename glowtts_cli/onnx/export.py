@@ -8,14 +8,13 @@ folder that ``glowtts say --engine onnx`` runs without torch, and that Piper loa
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import torch
 
-from glowtts_cli.config import VoiceConfig, to_dict
+from glowtts_cli.config import VoiceConfig, save_json
 from glowtts_cli.errors import ConfigError
-from glowtts_cli.files import atomic_write_bytes, sha256_file
+from glowtts_cli.files import atomic_write_bytes, sha256_file, write_json
 from glowtts_cli.hub import resolve
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.onnx.graph import SynthesisGraph, export_graph
@@ -36,10 +35,6 @@ from glowtts_cli.voice_folder import (
 )
 
 __all__ = ["export_onnx", "export_onnx_model"]
-
-
-def _json_bytes(data: object) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _vocoder_module(cfg: VoiceConfig, folder: Path) -> torch.nn.Module:
@@ -89,11 +84,11 @@ def export_onnx(spec: str | Path, out: Path) -> Path:
     data = export_onnx_model(cfg, model, _vocoder_module(cfg, folder))
     out.mkdir(parents=True, exist_ok=True)
     if out.resolve() != folder.resolve():
-        atomic_write_bytes(out / CONFIG_FILE, _json_bytes(to_dict(cfg)))
+        save_json(cfg, out / CONFIG_FILE)
         card = folder / CARD_FILE
         atomic_write_bytes(
             out / CARD_FILE, card.read_bytes() if card.is_file() else model_card(cfg).encode()
         )
     atomic_write_bytes(out / ONNX_FILE, data)
-    atomic_write_bytes(out / ONNX_CONFIG_FILE, _json_bytes(config))
+    write_json(out / ONNX_CONFIG_FILE, config, ensure_ascii=False)
     return out / ONNX_FILE

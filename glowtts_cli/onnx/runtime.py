@@ -7,7 +7,6 @@ sentence handling stay the API's, so both engines speak the same ids.
 from __future__ import annotations
 
 import importlib.util
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from glowtts_cli.errors import ConfigError, VoiceNotFoundError
-from glowtts_cli.files import sha256_file
+from glowtts_cli.files import read_json, sha256_file
 from glowtts_cli.voice_folder import MODEL_FILE
 
 __all__ = [
@@ -50,11 +49,7 @@ def graph_mismatch(folder: Path) -> str | None:
     weights = folder / MODEL_FILE
     if not weights.is_file():
         return None
-    try:
-        config = json.loads((folder / ONNX_CONFIG_FILE).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ConfigError(f"Cannot read {folder / ONNX_CONFIG_FILE}: {e}") from e
-    recorded = config.get("glowtts", {}).get("model_sha256") if isinstance(config, dict) else None
+    recorded = read_json(folder / ONNX_CONFIG_FILE).get("glowtts", {}).get("model_sha256")
     if recorded != sha256_file(weights):
         return f"{folder / ONNX_FILE} was exported from other weights than {MODEL_FILE}"
     return None

@@ -1,0 +1,143 @@
+"""The ONNX engine: ``Voice``/``speak``/``glowtts say`` on an exported graph, without torch."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+pytestmark = pytest.mark.requires_espeak
+
+TEXT = "Hello world. How are you today?"
+
+
+def _flat(voice: object) -> np.ndarray:
+    from glowtts_cli.api import SynthesisOptions
+
+    options = SynthesisOptions(noise_scale=0.0, length_scale=1.2)
+    return voice.synthesize(TEXT, options).samples  # type: ignore[attr-defined, no-any-return]
+
+
+def test_onnx_engine_speaks_like_torch(exported_dir: Path, hifigan_voice_dir: Path) -> None:
+    from glowtts_cli.api import Voice
+
+    graph = Voice.load(exported_dir, engine="onnx", threads=1)
+    assert graph.graph is not None and graph.model is None
+    torch_voice = Voice.load(hifigan_voice_dir, engine="torch", threads=1)
+    ours, theirs = _flat(graph), _flat(torch_voice)
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, atol=2e-5, rtol=0)
+
+
+def test_onnx_engine_streams_whole_sentences_and_speakers(
+    exported_multispeaker_dir: Path, hifigan_multispeaker_dir: Path
+) -> None:
+    from glowtts_cli.api import SynthesisOptions, Voice
+
+    graph = Voice.load(exported_multispeaker_dir, engine="onnx", threads=1)
+    torch_voice = Voice.load(hifigan_multispeaker_dir, engine="torch", threads=1)
+    options = SynthesisOptions(noise_scale=0.0, speaker="spk1")
+    pieces = list(graph.stream(TEXT, options, chunk_frames=8))
+    assert [p.sentence_end for p in pieces] == [True, True]  # no vocoder pieces: whole sentences
+    expected = torch_voice.synthesize(TEXT, options).samples
+    got = np.concatenate([p.samples for p in pieces])
+    np.testing.assert_allclose(got, expected, atol=2e-5, rtol=0)
+
+
+def test_auto_takes_the_graph_only_when_it_matches_the_weights(
+    hifigan_voice_dir: Path, tmp_path: Path
+) -> None:
+    from glowtts_cli.api import Voice
+    from glowtts_cli.onnx.export import export_onnx
+
+    folder = tmp_path / "voice"
+    shutil.copytree(hifigan_voice_dir, folder)
+    assert Voice.load(folder, engine="auto").graph is None  # nothing exported yet
+    export_onnx(folder, folder)
+    assert Voice.load(folder, engine="auto").graph is not None
+    assert Voice.load(folder, engine="auto", vocoder="griffin-lim").graph is None
+    assert Voice.load(folder, engine="torch").graph is None
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-4] + b"\0\0\0\0")  # other weights than exported
+    assert Voice.load(folder, engine="auto").graph is None
+
+
+def test_seeds_keep_torch(exported_dir: Path) -> None:
+    from glowtts_cli.api import SynthesisOptions, Voice, resolve_engine
+    from glowtts_cli.errors import ConfigError
+
+    assert resolve_engine("auto", seed=3, noise_scale=None) == "torch"
+    assert resolve_engine("auto", seed=3, noise_scale=0.0) == "auto"
+    assert resolve_engine("auto", seed=None, noise_scale=0.5) == "auto"
+    assert resolve_engine("onnx", seed=3, noise_scale=0.5) == "onnx"
+    voice = Voice.load(exported_dir, engine="onnx")
+    with pytest.raises(ConfigError, match="seed"):
+        voice.synthesize(TEXT, SynthesisOptions(seed=3, noise_scale=0.5))
+    voice.synthesize(TEXT, SynthesisOptions(seed=3, noise_scale=0.0))  # deterministic anyway
+
+
+def test_onnx_engine_errors(hifigan_voice_dir: Path, exported_dir: Path) -> None:
+    from glowtts_cli.api import Voice
+    from glowtts_cli.errors import ConfigError, VoiceNotFoundError
+
+    with pytest.raises(VoiceNotFoundError, match="export-onnx"):
+        Voice.load(hifigan_voice_dir, engine="onnx")
+    with pytest.raises(ConfigError, match="vocoder"):
+        Voice.load(exported_dir, engine="onnx", vocoder="griffin-lim")
+    with pytest.raises(ConfigError, match="CPU"):
+        Voice.load(exported_dir, engine="onnx", device="cuda")
+    with pytest.raises(ConfigError, match="engine"):
+        Voice.load(exported_dir, engine="tensorrt")
+
+
+def _imports(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run Python with ``-X importtime``; the modules it imported, by top-level name."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+    )
+    names = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return proc, names
+
+
+def test_say_on_the_graph_never_imports_torch(
+    exported_dir: Path, hifigan_voice_dir: Path, tmp_path: Path
+) -> None:
+    say = ["-m", "glowtts_cli", "say", TEXT, "--voice"]
+    proc, modules = _imports([*say, str(exported_dir), "--engine", "onnx", "-o", "o.wav"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "onnxruntime" in modules and "torch" not in modules
+    with wave.open(str(tmp_path / "o.wav")) as wav:
+        assert wav.getframerate() == 22050 and wav.getnframes() > 0
+    # The same check sees torch when the torch engine runs (so it would notice a regression).
+    torch_say = [*say, str(hifigan_voice_dir), "--engine", "torch", "-o", "t.wav"]
+    proc, modules = _imports(torch_say, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "torch" in modules
+
+
+def test_speak_takes_the_graph_by_itself_without_torch(exported_dir: Path, tmp_path: Path) -> None:
+    code = (
+        "from glowtts_cli import speak; "
+        f"audio = speak({TEXT!r}, voice={str(exported_dir)!r}, noise_scale=0.0); "
+        "audio.save('speak.wav'); print(len(audio.samples))"
+    )
+    proc, modules = _imports(["-c", code], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "torch" not in modules and "onnxruntime" in modules
+    assert int(proc.stdout.split()[-1]) > 0
