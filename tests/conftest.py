@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -74,3 +75,34 @@ def tiny_voice_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_multispeaker_voice_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A session-wide tiny voice with three named speakers."""
     return write_tiny_voice(tmp_path_factory.mktemp("voices") / "tiny3", n_speakers=3)
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """One intra-op torch thread during the test (restored after it).
+
+    Tiny tensors gain nothing from more threads, float sums keep one order (exact comparisons),
+    and on a shared 2-core machine threads spin-waiting on busy cores make many small
+    convolutions several times slower (see docs/performance.md). A folder's conftest.py turns it
+    on for all its tests with an autouse fixture that requests it.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def null_audio_home(tmp_path: Path) -> tuple[Path, Path]:
+    """(HOME, raw file): a HOME whose ALSA default device writes the raw float32 samples played
+    to that file, so playback is tested without a sound card. ALSA reads ``~/.asoundrc`` when
+    PortAudio starts: pass ``HOME`` to a child process."""
+    home = tmp_path / "home"
+    home.mkdir()
+    raw = tmp_path / "played.raw"
+    (home / ".asoundrc").write_text(
+        f'pcm.!default {{\n  type file\n  slave.pcm "null"\n  file "{raw}"\n  format "raw"\n}}\n'
+    )
+    return home, raw

@@ -16,16 +16,6 @@ import numpy as np
 import pytest
 
 
-def _null_audio_home(tmp_path: Path) -> tuple[Path, Path]:
-    home = tmp_path / "home"
-    home.mkdir()
-    raw = tmp_path / "played.raw"
-    (home / ".asoundrc").write_text(
-        f'pcm.!default {{\n  type file\n  slave.pcm "null"\n  file "{raw}"\n  format "raw"\n}}\n'
-    )
-    return home, raw
-
-
 def _run(code: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(home)}
     return subprocess.run(
@@ -37,9 +27,9 @@ def _run(code: str, home: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_stream_plays_every_chunk_in_order(tmp_path: Path) -> None:
+def test_stream_plays_every_chunk_in_order(null_audio_home: tuple[Path, Path]) -> None:
     pytest.importorskip("sounddevice")
-    home, raw = _null_audio_home(tmp_path)
+    home, raw = null_audio_home
     result = _run(
         """
         import numpy as np

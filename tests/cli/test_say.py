@@ -61,14 +61,11 @@ def test_stdin_and_stdout_wav_and_flac(tiny_voice_dir: Path, tmp_path: Path) -> 
     assert sf.info(str(tmp_path / "p.flac")).format == "FLAC"
 
 
-def test_play_streams_to_the_sound_device(tiny_voice_dir: Path, tmp_path: Path) -> None:
+def test_play_streams_to_the_sound_device(
+    tiny_voice_dir: Path, tmp_path: Path, null_audio_home: tuple[Path, Path]
+) -> None:
     pytest.importorskip("sounddevice")
-    home = tmp_path / "home"
-    home.mkdir()
-    raw = tmp_path / "played.raw"
-    (home / ".asoundrc").write_text(
-        f'pcm.!default {{\n type file\n slave.pcm "null"\n file "{raw}"\n format "raw"\n}}\n'
-    )
+    home, raw = null_audio_home
     out = tmp_path / "both.wav"
     result = run(
         "say", "One. Two.", "--voice", tiny_voice_dir, "--play", "-o", out, "--seed", "3",

@@ -39,17 +39,6 @@ def big_text(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def null_audio_home(tmp_path: Path) -> tuple[Path, Path]:
-    """A HOME whose ALSA default device writes raw float32 samples to a file (no sound card)."""
-    home = tmp_path / "home"
-    home.mkdir()
-    raw = tmp_path / "played.raw"
-    (home / ".asoundrc").write_text(
-        f'pcm.!default {{\n type file\n slave.pcm "null"\n file "{raw}"\n format "raw"\n}}\n'
-    )
-    return home, raw
-
-
 def start(
     args: list[str | Path], *, cwd: Path, home: Path | None = None, stdout: int = subprocess.DEVNULL
 ) -> subprocess.Popen[bytes]:
@@ -181,10 +170,10 @@ def play(
 
 
 def test_ctrl_c_during_play_of_1mb_exits_130_with_one_line(
-    tiny_voice_dir: Path, big_text: Path, tmp_path: Path
+    tiny_voice_dir: Path, big_text: Path, tmp_path: Path, null_audio_home: tuple[Path, Path]
 ) -> None:
     pytest.importorskip("sounddevice")
-    home, raw = null_audio_home(tmp_path)
+    home, raw = null_audio_home
     log = tmp_path / "events.log"
     proc = play(tiny_voice_dir, log, home, tmp_path, "--text-file", big_text, "-o", "both.wav")
     wait_for(proc, lambda: log.exists() and log.read_text().count("synth") >= 12)

@@ -11,13 +11,9 @@ from uneven_batch import Batch
 from glowtts_cli.config import ModelConfig
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """One intra-op thread: tiny tensors gain nothing from more, and the machine is shared."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+@pytest.fixture(autouse=True)
+def _one_thread(one_thread: None) -> None:
+    """Every test here runs on one torch thread (``one_thread`` in tests/conftest.py)."""
 
 
 @pytest.fixture
