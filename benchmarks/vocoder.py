@@ -3,8 +3,9 @@
     python benchmarks/vocoder.py [--seconds 5] [--threads 1,2] [--repeats 3]
 
 Real-time factor (RTF) = seconds of compute / seconds of audio (below 1 is faster than real time).
-V1 uses the real bundled UNIVERSAL weights; V2 and V3 random weights of the official sizes (speed
-does not depend on the values); Griffin-Lim runs its configured 32 iterations. The mel comes from a
+V1 uses the real bundled UNIVERSAL weights; V2, V3 and the Vocos presets random weights of their
+sizes (speed does not depend on the values); Griffin-Lim runs its configured 32 iterations. The last
+column is V1's time divided by each vocoder's at the same thread count. The mel comes from a
 synthetic 5 s signal through the package's own MelSpectrogram. Prints a Markdown table.
 """
 
@@ -21,11 +22,12 @@ import numpy as np
 import torch
 
 from glowtts_cli.audio.mel import MelSpectrogram
-from glowtts_cli.config import AudioConfig, HiFiGANConfig, VocoderConfig
+from glowtts_cli.config import AudioConfig, HiFiGANConfig, VocoderConfig, VocosConfig
 from glowtts_cli.vocoder import Vocoder, load_bundled, stream_vocode
 from glowtts_cli.vocoder.griffin_lim import GriffinLim
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
 from glowtts_cli.vocoder.threads import physical_cores, set_inference_threads
+from glowtts_cli.vocoder.vocos import VocosGenerator
 
 
 def synthetic_mel(audio: AudioConfig, seconds: float) -> torch.Tensor:
@@ -87,6 +89,8 @@ def main() -> None:
         "Griffin-Lim (32 iterations)": GriffinLim(
             audio, n_iter=VocoderConfig().griffin_lim_iters
         ).eval(),
+        "Vocos base (13.5 M, random weights)": VocosGenerator(VocosConfig.base(audio)).eval(),
+        "Vocos small (2.8 M, random weights)": VocosGenerator(VocosConfig.small(audio)).eval(),
     }
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
@@ -94,15 +98,20 @@ def main() -> None:
         f"{physical_cores()} physical cores, torch {torch.__version__}, "
         f"load average {load:.2f} at start; {audio_s:.2f} s of audio ({mel.shape[-1]} frames)"
     )
-    print("| vocoder | threads | seconds | RTF | first chunk s | streamed total s |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| vocoder | threads | seconds | RTF | first chunk s | streamed total s | vs V1 |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for n in (int(x) for x in args.threads.split(",")):
         set_inference_threads(n)
+        v1_seconds = None
         for name, vocoder in vocoders.items():
             seconds = median_seconds(lambda v=vocoder: v.vocode(mel), args.repeats)
+            v1_seconds = v1_seconds or seconds  # V1 is the first row
             first, total = first_chunk_seconds(vocoder, mel, args.first_chunk, args.chunk)
             rtf = seconds / audio_s
-            row = f"| {name} | {n} | {seconds:.3f} | {rtf:.3f} | {first:.3f} | {total:.3f} |"
+            row = (
+                f"| {name} | {n} | {seconds:.3f} | {rtf:.3f} | {first:.3f} | {total:.3f} "
+                f"| {v1_seconds / seconds:.1f}x |"
+            )
             print(row, flush=True)
 
 

@@ -605,9 +605,12 @@ class VocoderTrainConfig:
     learning_rate: float = 5e-4
     """Peak AdamW rate (Vocos)."""
     min_learning_rate: float = 5e-5
-    """The cosine schedule ends here at ``max_steps``."""
+    """The decay stops at this rate."""
     warmup_steps: int = 500
     """Linear warm-up from 0 to ``learning_rate``."""
+    lr_half_life: int = 8000
+    """Steps after warm-up in which the rate halves (exponential decay, independent of
+    ``max_steps`` so that a run extended with more steps follows the same path)."""
     betas: tuple[float, float] = (0.8, 0.99)
     """AdamW betas (HiFi-GAN and Vocos)."""
     weight_decay: float = 0.0
@@ -642,6 +645,7 @@ class VocoderTrainConfig:
             0 <= self.min_learning_rate <= self.learning_rate,
             "min_learning_rate must lie in [0, learning_rate]",
         )
+        _check(self.lr_half_life >= 1, "lr_half_life must be >= 1")
         _check(
             min(self.log_every, self.eval_every, self.checkpoint_every, self.keep_last) >= 1,
             "log/eval/checkpoint intervals and keep_last must be >= 1",

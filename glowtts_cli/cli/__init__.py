@@ -121,12 +121,13 @@ def _command_path(argv: list[str]) -> str:
 
 
 def _register() -> None:
-    from glowtts_cli.cli import dataset, say, serve, train, voices
+    from glowtts_cli.cli import dataset, say, serve, train, vocoder, voices
 
     app.command("say")(say.say)
     app.command("serve")(serve.serve)
     app.add_typer(voices.app, name="voices")
     app.add_typer(dataset.app, name="dataset")
+    app.add_typer(vocoder.app, name="vocoder")
     app.command("train")(train.train)
     app.command("finetune")(train.finetune)
     app.command("export")(train.export)

@@ -9,7 +9,8 @@ Why peak and not RMS normalisation: HiFi-GAN (and the LJSpeech recipes the base 
 from) trained on clips scaled to a 0.95 peak, so the vocoder expects mels at those levels; peak
 scaling also cannot clip, which an RMS target would on dynamic recordings.
 
-Cache: ``run_dir/prepared/<key>.npz`` (``ids`` int64, ``mel`` float32 ``[M, T_y]``) per clip,
+Cache: ``run_dir/prepared/<key>.npz`` (``ids`` int64, ``mel`` float32 ``[M, T_y]``, and with
+``keep_audio`` the cleaned ``wav`` float32 ``[S]`` that vocoder training needs) per clip,
 where ``key`` hashes the audio file's size and mtime, its path, the transcript, the text and
 audio configs and the preparation settings; ``run_dir/prepared/manifest.json`` lists the split.
 Every file is written to a temporary name and renamed, so an interrupted run leaves no half
@@ -68,6 +69,8 @@ class PrepareOptions:
     """Seed of the deterministic train/validation split."""
     skip_invalid: bool = False
     """Drop clips that cannot be prepared instead of failing (every drop is reported)."""
+    keep_audio: bool = False
+    """Also store each cleaned waveform (vocoder training reads audio and mel together)."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +118,20 @@ class PreparedDataset:
 
     def features(self, utt: PreparedUtterance) -> tuple[np.ndarray, np.ndarray]:
         """(ids int64 ``[T_x]``, mel float32 ``[M, T_y]``) of one clip."""
+        ids, mel = self._arrays(utt, "ids", "mel")
+        return ids.astype(np.int64), mel.astype(np.float32)
+
+    def waveform(self, utt: PreparedUtterance) -> tuple[np.ndarray, np.ndarray]:
+        """(wav float32 ``[S]``, mel float32 ``[M, T_y]``) of a clip prepared with ``keep_audio``;
+        mel frame t is centred on samples ``[t * hop, (t + 1) * hop)``."""
+        wav, mel = self._arrays(utt, "wav", "mel")
+        return wav.astype(np.float32), mel.astype(np.float32)
+
+    def _arrays(self, utt: PreparedUtterance, *names: str) -> list[np.ndarray]:
         path = self.directory / utt.file
         try:
             with np.load(path) as data:
-                return data["ids"].astype(np.int64), data["mel"].astype(np.float32)
+                return [data[name] for name in names]
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
             raise DatasetError(
                 f"Prepared features {path} are missing or damaged.",
@@ -154,7 +167,7 @@ def prepare_dataset(
     data_dir: str | Path,
     run_dir: str | Path,
     *,
-    text: TextConfig,
+    text: TextConfig | None,
     audio: AudioConfig,
     options: PrepareOptions | None = None,
     exclude: Collection[str] = frozenset(),
@@ -165,7 +178,8 @@ def prepare_dataset(
     Args:
         data_dir: the dataset folder (any layout :func:`read_manifest` reads).
         run_dir: the training run folder; features go to ``run_dir/prepared/``.
-        text: the target voice's text front end; its ids are what the model embeds.
+        text: the target voice's text front end; its ids are what the model embeds. None
+            for audio-only features (vocoder training): no ids, transcripts unused.
         audio: the target voice's audio/mel settings.
         options: cleaning and split settings.
         exclude: utterance ids to leave out, e.g. ``check_dataset(...).bad_ids`` when the
@@ -240,16 +254,19 @@ def _usable(manifest: Manifest, opts: PrepareOptions) -> tuple[list[Utterance], 
     return [u for u in manifest.utterances if u.id not in bad], errors
 
 
-def _settings(text: TextConfig, audio: AudioConfig, opts: PrepareOptions) -> dict[str, Any]:
+def _settings(text: TextConfig | None, audio: AudioConfig, opts: PrepareOptions) -> dict[str, Any]:
     """Everything besides the clip itself that changes its features."""
-    return {
+    settings: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
-        "text": to_dict(text),
+        "text": None if text is None else to_dict(text),
         "audio": to_dict(audio),
         "trim_top_db": opts.trim_top_db,
         "trim_margin_s": opts.trim_margin_s,
         "peak": opts.peak,
     }
+    if opts.keep_audio:  # only when set, so the keys of text-and-mel caches stay as they were
+        settings["keep_audio"] = True
+    return settings
 
 
 def _cache_key(utt: Utterance, root: Path, settings: dict[str, Any]) -> str:
@@ -298,10 +315,10 @@ def _cached_lengths(path: Path, known: dict[str, tuple[int, int]]) -> tuple[int,
 class _Featurizer:
     """Audio and text of one clip -> (ids, mel). Holds the front end and the mel transform."""
 
-    def __init__(self, text: TextConfig, audio: AudioConfig, opts: PrepareOptions) -> None:
+    def __init__(self, text: TextConfig | None, audio: AudioConfig, opts: PrepareOptions) -> None:
         self.audio = audio
         self.opts = opts
-        self.frontend = TextFrontend(text)
+        self.frontend = None if text is None else TextFrontend(text)
         self._mel: Any = None
 
     def mel(self, wav: np.ndarray) -> np.ndarray:
@@ -326,11 +343,16 @@ class _Featurizer:
             margin_s=self.opts.trim_margin_s,
         )
         wav = audio_io.peak_normalize(wav, self.opts.peak)
-        ids = np.asarray(self.frontend.encode(utt.text), dtype=np.int64)
-        mel = self.mel(np.ascontiguousarray(wav))
+        encoded = [] if self.frontend is None else self.frontend.encode(utt.text)
+        ids = np.asarray(encoded, dtype=np.int64)
+        wav = np.ascontiguousarray(wav, dtype=np.float32)
+        mel = self.mel(wav)
+        arrays: dict[str, Any] = {"ids": ids, "mel": mel}
+        if self.opts.keep_audio:
+            arrays["wav"] = wav
         # No fsync: a feature file lost to a power cut is recomputed from its clip.
         with atomic_path(path, sync=False) as tmp, open(tmp, "wb") as handle:
-            np.savez(handle, ids=ids, mel=mel)
+            np.savez(handle, **arrays)
         return int(ids.size), int(mel.shape[-1])
 
 

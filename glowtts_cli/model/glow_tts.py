@@ -14,7 +14,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from glowtts_cli.align.mas import maximum_path
 from glowtts_cli.config import ModelConfig
 from glowtts_cli.errors import ConfigError
 from glowtts_cli.model.decoder import FlowDecoder, fold_weight_norm
@@ -206,6 +205,9 @@ class GlowTTS(nn.Module):
             log_p = log_likelihood_matrix(
                 z.float(), enc.mu_x.float(), enc.logs_x.float()
             )  # [B, T_x, T_y]
+            # Imported here: the search is Numba, which only training needs (0.3-2 s of start-up).
+            from glowtts_cli.align.mas import maximum_path
+
             attn = maximum_path(log_p, attn_mask).to(enc.mu_x.dtype)  # [B, T_x, T_y]
         logw_mas = torch.log(1e-8 + torch.sum(attn, -1)).unsqueeze(1) * enc.x_mask  # [B, 1, T_x]
         return TrainOutput(

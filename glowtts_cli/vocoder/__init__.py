@@ -1,7 +1,8 @@
 """Vocoders: log-mel ``[B, M, T_y]`` -> waveform ``[B, S]`` with S = T_y * hop_length.
 
 HiFi-GAN (Kong et al. 2020) with the official V1 weights bundled offline, any official or own-format
-checkpoint from a local path, and a weight-free Griffin-Lim fallback. Hub sources are resolved to a
+checkpoint from a local path, the frame-rate Vocos (Siuzdak 2023, trained by ``glowtts vocoder
+train``), and a weight-free Griffin-Lim fallback. Hub sources are resolved to a
 local folder by ``glowtts_cli.hub`` first and then loaded here with ``path=``.
 """
 
@@ -18,29 +19,35 @@ from glowtts_cli.vocoder.bundled import BUNDLED, load_bundled
 from glowtts_cli.vocoder.griffin_lim import GriffinLim
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
 from glowtts_cli.vocoder.streaming import stream_vocode
+from glowtts_cli.vocoder.vocos import VocosGenerator
 from glowtts_cli.vocoder.weights import (
     WEIGHTS_NAME,
     load_official_checkpoint,
     load_safetensors_generator,
     load_vocoder_from_dir,
+    load_vocos,
     save_hifigan,
+    save_vocos,
 )
 
 __all__ = [
     "GriffinLim",
     "HiFiGANGenerator",
     "Vocoder",
+    "VocosGenerator",
     "load_bundled",
     "load_official_checkpoint",
     "load_vocoder",
     "load_vocoder_from_dir",
+    "load_vocos",
     "save_hifigan",
+    "save_vocos",
     "stream_vocode",
 ]
 
 
 class Vocoder(Protocol):
-    """What the rest of the package needs from a vocoder (HiFi-GAN and Griffin-Lim both are one)."""
+    """What the rest of the package needs from a vocoder (HiFi-GAN, Vocos, Griffin-Lim)."""
 
     @property
     def hop_length(self) -> int:
@@ -75,7 +82,8 @@ def load_vocoder(cfg: VocoderConfig, audio: AudioConfig, path: str | Path | None
         path: a local folder already resolved by the caller: the voice folder when
             ``cfg.source == "voice"`` (weights ``vocoder.safetensors``, config ``cfg.hifigan``,
             V1 if unset), or the downloaded folder of an ``org/repo`` source. Ignored for bundled
-            sources, Griffin-Lim and sources that are local paths.
+            sources, Griffin-Lim and sources that are local paths. A ``vocos`` voice source
+            reads ``vocoder.safetensors`` with the hyperparameters in ``cfg.vocos``.
 
     Raises:
         ConfigError: unknown source, or a vocoder that does not fit ``audio``.
@@ -93,9 +101,12 @@ def load_vocoder(cfg: VocoderConfig, audio: AudioConfig, path: str | Path | None
         weights = Path(path) / WEIGHTS_NAME
         if not weights.is_file():
             raise CheckpointError(f"Voice folder {path} has no {WEIGHTS_NAME}.")
-        # Without hyperparameters the weights must be the official default (V1); the strict load
-        # reports every mismatching key if they are not.
-        vocoder = load_safetensors_generator(weights, cfg.hifigan or HiFiGANConfig.v1())
+        if cfg.kind == "vocos" and cfg.vocos is not None:
+            vocoder = load_vocos(weights, cfg.vocos)
+        else:
+            # Without hyperparameters the weights must be the official default (V1); the strict
+            # load reports every mismatching key if they are not.
+            vocoder = load_safetensors_generator(weights, cfg.hifigan or HiFiGANConfig.v1())
     elif local.exists():
         vocoder = load_vocoder_from_dir(local)
     elif path is not None:  # e.g. an org/repo source the caller has downloaded

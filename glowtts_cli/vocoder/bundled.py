@@ -139,7 +139,9 @@ def bundled_vocoder_dir(name: str) -> Path:
 
 def load_bundled(name: str) -> HiFiGANGenerator:
     """The named bundled vocoder, folded and in eval mode (converted into the cache if needed)."""
-    return load_vocoder_from_dir(bundled_vocoder_dir(name))
+    vocoder = load_vocoder_from_dir(bundled_vocoder_dir(name))
+    assert isinstance(vocoder, HiFiGANGenerator)  # the cache holds only converted HiFi-GANs
+    return vocoder
 
 
 def _entry(name: str) -> BundledVocoder:

@@ -14,11 +14,12 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from glowtts_cli.config import HiFiGANConfig, VocoderConfig, from_dict, save_json
+from glowtts_cli.config import HiFiGANConfig, VocoderConfig, VocosConfig, from_dict, save_json
 from glowtts_cli.errors import CheckpointError
 from glowtts_cli.files import atomic_path, read_json
 from glowtts_cli.state_dict import load_state_dict_strict, load_torch_file
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
+from glowtts_cli.vocoder.vocos import VocosGenerator
 from glowtts_cli.weight_norm import fold_weight_norm_state
 
 WEIGHTS_NAME = "vocoder.safetensors"
@@ -127,10 +128,40 @@ def load_safetensors_generator(weights: str | Path, cfg: HiFiGANConfig) -> HiFiG
     return generator.eval()
 
 
-def load_vocoder_from_dir(path: str | Path) -> HiFiGANGenerator:
-    """Load a HiFi-GAN from a local folder or file, whichever layout it has.
+def save_vocos(generator: VocosGenerator, directory: str | Path, *, source: str = "voice") -> Path:
+    """Write a Vocos ``vocoder.safetensors`` (float32) and its ``config.json`` atomically."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {
+        k: v.detach().to(torch.float32).contiguous() for k, v in generator.state_dict().items()
+    }
+    with atomic_path(directory / WEIGHTS_NAME) as tmp:
+        save_file(tensors, str(tmp), {"format": "pt"})
+    save_json(
+        VocoderConfig(kind="vocos", source=source, vocos=generator.cfg), directory / CONFIG_NAME
+    )
+    return directory
 
-    Accepted: our folder (``vocoder.safetensors`` + ``config.json`` holding a VocoderConfig); an
+
+def load_vocos(weights: str | Path, cfg: VocosConfig) -> VocosGenerator:
+    """A Vocos generator from a safetensors file and its config, loaded strictly, in eval."""
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError) as e:
+        raise CheckpointError(f"Cannot read vocoder weights {weights}: {e}") from e
+    generator = VocosGenerator(cfg)
+    load_state_dict_strict(
+        generator, state, source=f"the Vocos weights {weights}",
+        hint="Check that config.json belongs to these weights (widths, layers, STFT sizes).",
+    )  # fmt: skip
+    return generator.eval()
+
+
+def load_vocoder_from_dir(path: str | Path) -> HiFiGANGenerator | VocosGenerator:
+    """Load a HiFi-GAN or Vocos vocoder from a local folder or file, whichever layout it has.
+
+    Accepted: our folder (``vocoder.safetensors`` + ``config.json`` holding a VocoderConfig of
+    kind ``hifigan`` or ``vocos``); an
     official folder (``config.json`` + ``g_XXXXXXXX`` / ``generator_*`` / ``*.pth``; the latest
     ``g_`` wins, as in the official scripts); or the path of one weights file with its
     ``config.json`` beside it.
@@ -156,11 +187,13 @@ def load_vocoder_from_dir(path: str | Path) -> HiFiGANGenerator:
             return load_safetensors_generator(checkpoint, cfg)
         return load_official_checkpoint(checkpoint, cfg)
     vocoder_cfg = from_dict(VocoderConfig, data, where=str(config_path))
+    weights = path if path.is_file() else directory / WEIGHTS_NAME
+    if vocoder_cfg.kind == "vocos" and vocoder_cfg.vocos is not None:
+        return load_vocos(weights, vocoder_cfg.vocos)
     if vocoder_cfg.kind != "hifigan" or vocoder_cfg.hifigan is None:
         raise CheckpointError(
-            f"{config_path} does not describe HiFi-GAN weights (no 'hifigan' section)."
+            f"{config_path} does not describe vocoder weights (no 'hifigan' or 'vocos' section)."
         )
-    weights = path if path.is_file() else directory / WEIGHTS_NAME
     return load_safetensors_generator(weights, vocoder_cfg.hifigan)
 
 
