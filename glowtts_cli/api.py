@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,8 @@ from glowtts_cli.errors import AudioLimitError, ConfigError, TextError, VoiceNot
 from glowtts_cli.hub import resolve
 from glowtts_cli.text.alignment import AlignedSentence, relocate
 from glowtts_cli.text.frontend import TextFrontend
-from glowtts_cli.text.timings import WordTiming, word_timings
+from glowtts_cli.text.ssml import Pause, parse_ssml, spoken_text, written_text
+from glowtts_cli.text.timings import WordTiming, shift, word_timings
 from glowtts_cli.voice_folder import read_voice_config
 from glowtts_cli.voices import default_voice_name, suggest
 
@@ -461,6 +463,43 @@ class Voice:
                 f"Nothing pronounceable in {preview!r}.", hint="Give at least one word to speak."
             )
 
+    def stream_ssml(
+        self,
+        ssml: str,
+        options: SynthesisOptions | None = None,
+        *,
+        chunk_frames: int | None = None,
+        timings: bool = False,
+    ) -> Generator[Audio, None, None]:
+        """``stream`` for an SSML document (``glowtts_cli.text.ssml``): each run of speech at its
+        own speed (``prosody rate`` divides the length scale), and each ``<break>`` exactly that
+        long between the last word before it and the first after it (the runs' own silences
+        included). Word offsets refer to ``ssml.spoken_text(ssml.parse_ssml(ssml))``, the plain
+        text spoken.
+
+        Raises:
+            TextError: malformed SSML (with line and column) or nothing to say.
+        """
+        options = options or SynthesisOptions()
+        segments = parse_ssml(ssml, self.cfg.text.language)
+        _, length_scale, silence = self._settings(options)
+        joiner = _SsmlJoiner(self.sample_rate, silence, spoken_text(segments), timings)
+        for segment in segments:
+            if isinstance(segment, Pause):
+                joiner.pause(segment)
+                continue
+            text = (
+                segment.text if self.cfg.text.phonemizer == "espeak" else written_text(segment.text)
+            )
+            scale = min(
+                max(length_scale / segment.rate, LENGTH_SCALE_RANGE[0]), LENGTH_SCALE_RANGE[1]
+            )
+            run = dataclasses.replace(options, length_scale=scale, sentence_silence=0.0)
+            for piece in self.stream(text, run, chunk_frames=chunk_frames, timings=True):
+                yield from joiner.add(piece)
+            joiner.end_run(text)
+        yield from joiner.finish()
+
     def _vocode_pieces(self, mel: torch.Tensor, chunk_frames: int) -> Iterator[Samples]:
         """One sentence's waveform in pieces; each vocoder call runs under no_grad."""
         import torch
@@ -528,6 +567,74 @@ class Voice:
             return [Audio(self._graph_audio(ids, options)[0], self.sample_rate) for ids in batch]
         mels = self.mels(batch, options, self._generator(options.seed))
         return [Audio(self._vocode(mel), self.sample_rate) for mel in mels]
+
+
+class _SsmlJoiner:
+    """Joins the streams of an SSML document's runs: silences between sentences and runs, exact
+    ``<break>`` gaps (measured from the word timings), and words timed in the whole output."""
+
+    def __init__(self, sample_rate: int, silence: float, text: str, timings: bool) -> None:
+        self.rate, self.silence, self.text, self.timings = sample_rate, silence, text, timings
+        self.samples = 0
+        self.last_word_end = 0.0
+        self.break_seconds: float | None = None  # asked for between the words around a boundary
+        self.sentence_gap = False  # the boundary ends a sentence: the sentence silence at least
+        self.run_start: int | None = None  # samples before the current run, once it has audio
+        self.between_sentences = False
+        self.cursor = 0
+        self.sentences = 0
+        self.spoken = False
+
+    def pause(self, pause: Pause) -> None:
+        if pause.seconds > 0 or not pause.sentence_end:
+            self.break_seconds = (self.break_seconds or 0.0) + pause.seconds
+        self.sentence_gap = self.sentence_gap or pause.sentence_end
+
+    def _gap(self, lead: float) -> Audio:
+        """The silence before the next run: a break's rest after the runs' own quiet edges."""
+        tail = self.samples / self.rate - self.last_word_end
+        if self.break_seconds is not None:
+            seconds = max(0.0, self.break_seconds - tail - lead)
+        else:
+            seconds = self.silence if self.sentence_gap else 0.0
+        self.break_seconds, self.sentence_gap = None, False
+        samples = np.zeros(round(seconds * self.rate), dtype=np.float32)
+        self.samples += len(samples)
+        return Audio(samples, self.rate)
+
+    def add(self, piece: Audio) -> Iterator[Audio]:
+        if self.run_start is None:  # the first piece of a run
+            lead = piece.words[0].start if piece.words else 0.0
+            if self.spoken or self.break_seconds is not None:
+                yield self._gap(lead)
+            self.run_start = self.samples
+        elif self.between_sentences and len(piece.samples):
+            self.sentence_gap = True
+            yield self._gap(0.0)
+        words, self.cursor = shift(
+            piece.words,
+            self.run_start / self.rate,
+            text=self.text,
+            cursor=self.cursor,
+            sentence=self.sentences,
+        )
+        if words:
+            self.last_word_end = words[-1].end
+            self.sentences = words[-1].sentence + 1
+        self.samples += len(piece.samples)
+        self.spoken = True
+        self.between_sentences = piece.sentence_end
+        yield dataclasses.replace(piece, words=tuple(words) if self.timings else ())
+
+    def end_run(self, text: str) -> None:
+        self.run_start, self.between_sentences = None, False
+        self.sentence_gap = bool(re.search(r"[.!?…][\"')\]]*$", text))
+
+    def finish(self) -> Iterator[Audio]:
+        if not self.spoken:
+            raise TextError("The SSML has nothing to say.", hint="Put some text inside <speak>.")
+        self.sentence_gap = True
+        yield self._gap(0.0)
 
 
 class _Clock:

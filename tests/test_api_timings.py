@@ -16,7 +16,7 @@ TEXT = "Hello world, this is a test.\n\nA second   sentence follows!"
 
 @pytest.fixture(scope="module")
 def voice(tiny_voice_dir: Path) -> Voice:
-    return Voice.load(tiny_voice_dir, device="cpu")
+    return Voice.load(tiny_voice_dir, device="cpu", threads=1)
 
 
 def test_timings_cover_every_word_in_order_with_offsets_into_the_text(voice: Voice) -> None:

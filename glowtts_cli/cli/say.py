@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import signal
@@ -20,6 +21,7 @@ from glowtts_cli.cli.textinput import read_text
 if TYPE_CHECKING:
     from glowtts_cli.api import Audio
     from glowtts_cli.audio.playback import StreamPlayer
+    from glowtts_cli.text.timings import WordTiming
 
 _DONE = object()
 PLAY_CHUNK_FRAMES = 64
@@ -76,13 +78,30 @@ def say(
         help="torch, onnx (the voice's exported graph, no torch) or auto (onnx when it gives "
         "the same audio).",
     ),
+    ssml: bool = typer.Option(
+        False, "--ssml", help="The text is an SSML document: <speak>...</speak> (see docs/cli.md)."
+    ),
+    timings: Path | None = typer.Option(
+        None, "--timings", help="Write every word's and phoneme's start and end here (JSON)."
+    ),
+    subtitles: Path | None = typer.Option(
+        None,
+        "--subtitles",
+        help="Write subtitles here: .srt (a cue per phrase) or .vtt (with word timestamps).",
+    ),
 ) -> None:
     """Speak TEXT: play it (--play), write it (-o FILE), or both."""
     from glowtts_cli.errors import GlowTTSError
 
     _stop_on_term_and_hup()
     content = read_text(text, text_file)
-    if out is None and not play:
+    _check_timing_paths(timings, subtitles)
+    spoken = content
+    if ssml:
+        from glowtts_cli.text.ssml import parse_ssml, spoken_text
+
+        spoken = spoken_text(parse_ssml(content))  # malformed SSML fails before any loading
+    if out is None and not play and timings is None and subtitles is None:
         raise GlowTTSError(
             "Nowhere to send the audio.", hint="Add --play to listen or -o FILE to save it."
         )
@@ -110,13 +129,64 @@ def say(
     loaded = Voice.load(voice, device=device, vocoder=vocoder, threads=threads, engine=engine)
     loaded.speaker_id(options.speaker)
     # Playing: each sentence arrives in vocoder pieces, so sound starts after a fraction of it.
-    stream = loaded.stream(content, options, chunk_frames=PLAY_CHUNK_FRAMES if play else None)
-    pieces = _with_progress(stream, len(loaded.frontend.split_sentences(content)))
+    timed = timings is not None or subtitles is not None
+    chunk_frames = PLAY_CHUNK_FRAMES if play else None
+    speak = loaded.stream_ssml if ssml else loaded.stream
+    stream = speak(content, options, chunk_frames=chunk_frames, timings=timed)
+    pieces = _with_progress(stream, len(loaded.frontend.split_sentences(spoken)))
+    words = _WordLog()
+    if timed:
+        pieces = words.collect(pieces)
     if not play:
         _deliver(pieces, out, to_stdout, loaded.sample_rate)
-        return
-    with _playing(pieces, loaded.sample_rate) as played:
-        _deliver(played, out, to_stdout, loaded.sample_rate)
+    else:
+        with _playing(pieces, loaded.sample_rate) as played:
+            _deliver(played, out, to_stdout, loaded.sample_rate)
+    words.write(timings, subtitles, spoken, loaded.sample_rate)
+
+
+def _check_timing_paths(timings: Path | None, subtitles: Path | None) -> None:
+    """Usage errors before any work: a subtitle format we write, folders that exist."""
+    if subtitles is not None and subtitles.suffix.lower() not in (".srt", ".vtt"):
+        raise typer.BadParameter(
+            f"{subtitles} is neither .srt nor .vtt.", param_hint="'--subtitles'"
+        )
+    for flag, path in (("--timings", timings), ("--subtitles", subtitles)):
+        if path is not None and (path.is_dir() or not path.absolute().parent.is_dir()):
+            raise typer.BadParameter(
+                f"cannot write {path}: not a file in an existing folder.", param_hint=f"'{flag}'"
+            )
+
+
+class _WordLog:
+    """The timed words of a stream as its pieces go by, written out when it is done."""
+
+    def __init__(self) -> None:
+        self.words: list[WordTiming] = []
+        self.samples = 0
+
+    def collect(self, pieces: Iterator[Audio]) -> Iterator[Audio]:
+        for piece in pieces:
+            self.words.extend(piece.words)
+            self.samples += len(piece.samples)
+            yield piece
+
+    def write(
+        self, timings: Path | None, subtitles: Path | None, text: str, sample_rate: int
+    ) -> None:
+        from glowtts_cli.files import atomic_write_text
+        from glowtts_cli.text.subtitles import subtitles as render
+        from glowtts_cli.text.timings import timings_document
+
+        if timings is not None:
+            doc = timings_document(
+                self.words, text=text, sample_rate=sample_rate, duration=self.samples / sample_rate
+            )
+            atomic_write_text(timings, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+            err_console().print(f"wrote {timings} ({len(self.words)} words)")
+        if subtitles is not None:
+            atomic_write_text(subtitles, render(self.words, text, subtitles.suffix))
+            err_console().print(f"wrote {subtitles}")
 
 
 def _stop_on_term_and_hup() -> None:

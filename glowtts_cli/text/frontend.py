@@ -14,7 +14,7 @@ from pathlib import Path
 
 from glowtts_cli.config import TextConfig
 from glowtts_cli.errors import TextError
-from glowtts_cli.text import alignment, g2p, official
+from glowtts_cli.text import alignment, g2p, official, ssml
 from glowtts_cli.text.alignment import AlignedSentence
 from glowtts_cli.text.normalize import get_normalizer
 from glowtts_cli.text.sentences import split_sentences
@@ -192,7 +192,7 @@ class TextFrontend:
         if self.config.phonemizer == "espeak" and words:
             # espeak joins and splits words ("in the" -> "ɪnðə"), so equal counts prove nothing:
             # align with each word's own phonemes instead
-            own = g2p.phonemize(words, self.config.language, espeak=self._espeak)
+            own = ssml.phonemize_with_slots(words, self._g2p)
             labels = alignment.label_by_alignment("".join(tokens), own)
         else:
             labels = alignment.label_groups(tokens, len(words))
@@ -223,9 +223,10 @@ class TextFrontend:
         written_words = []
         for (_, a, b), ws in zip(written, spoken, strict=True):
             a, b = alignment.trim_span(sentence, a, b)
-            written_words.append(
-                alignment.WrittenWord(text=sentence[a:b], start=a, end=b, spoken=" ".join(ws))
-            )
+            shown, said = sentence[a:b], " ".join(ws)
+            if ssml.has_slots(shown):  # an SSML <phoneme>: show what it stands for
+                shown, said = ssml.written_text(shown), ssml.written_text(said)
+            written_words.append(alignment.WrittenWord(text=shown, start=a, end=b, spoken=said))
         return (
             alignment.AlignedSentence(
                 text=sentence,
@@ -240,8 +241,11 @@ class TextFrontend:
     def _phonemize_sentences(self, sentences: Sequence[str]) -> list[str]:
         normalized = [self._normalizer(s) for s in sentences]
         if self.config.phonemizer == "characters":
-            return [s.lower() for s in normalized]
-        return g2p.phonemize(normalized, self.config.language, espeak=self._espeak)
+            return [ssml.written_text(s).lower() for s in normalized]
+        return ssml.phonemize_with_slots(normalized, self._g2p)
+
+    def _g2p(self, texts: list[str]) -> list[str]:
+        return g2p.phonemize(texts, self.config.language, espeak=self._espeak)
 
     def _encode_many(self, texts: Sequence[str]) -> list[list[int] | None]:
         """Ids per text, or None where a text has nothing pronounceable; one warning in all."""

@@ -9,6 +9,7 @@ length or diacritic marks the one before, so ``ˈoʊ`` or ``ɑː`` is one phonem
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -187,3 +188,31 @@ def timings_document(
         "duration": round(duration, 3),
         "words": [w.to_dict() for w in words],
     }
+
+
+def shift(
+    words: Sequence[WordTiming], seconds: float, *, text: str, cursor: int, sentence: int
+) -> tuple[list[WordTiming], int]:
+    """Words moved ``seconds`` later, numbered from sentence ``sentence``, with offsets found
+    again in ``text`` from ``cursor`` (a stream of several runs: SSML); and the new cursor."""
+    out: list[WordTiming] = []
+    first = words[0].sentence if words else 0
+    for w in words:
+        found = text.find(w.text, cursor)
+        start = found if found >= 0 else cursor
+        cursor = start + len(w.text) if found >= 0 else cursor
+        out.append(
+            dataclasses.replace(
+                w,
+                start=w.start + seconds,
+                end=w.end + seconds,
+                char_start=start,
+                char_end=cursor,
+                sentence=sentence + w.sentence - first,
+                phonemes=tuple(
+                    PhonemeTiming(phoneme=p.phoneme, start=p.start + seconds, end=p.end + seconds)
+                    for p in w.phonemes
+                ),
+            )
+        )
+    return out, cursor
