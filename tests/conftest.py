@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from reference_sets import reference_path
 
 pytest_plugins = ["hub_fixtures"]
 
@@ -29,7 +29,7 @@ def _seed() -> None:
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     """Golden data from the official implementations: ``GLOWTTS_REFERENCE_DIR`` or the copy here."""
-    path = Path(os.environ.get("GLOWTTS_REFERENCE_DIR", REPO_ROOT / "tests" / "data" / "reference"))
+    path = reference_path()
     if not path.is_dir():
         pytest.fail(f"reference folder {path} does not exist (GLOWTTS_REFERENCE_DIR)")
     return path

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
+from reference_sets import reference_path, tiny_vocoder_folders
 
 from glowtts_cli.config import (
     AudioConfig,
@@ -65,8 +67,15 @@ def test_official_base_json_maps_to_base_preset() -> None:
     assert ModelConfig.from_official(official) == ModelConfig.base()
 
 
-def test_hifigan_official_config(reference_dir: Path) -> None:
-    data = json.loads((reference_dir / "hifigan" / "tiny_v3" / "config.json").read_text())
+@pytest.mark.parametrize("folder", tiny_vocoder_folders(reference_path()) or ["(none)"])
+def test_hifigan_official_config(reference_dir: Path, folder: str) -> None:
+    """Every official config of the reference set reads field for field (resblock 2, hop 256
+    and 32 initial channels in the default set's tiny_v3)."""
+    data = json.loads((reference_dir / "hifigan" / folder / "config.json").read_text())
     cfg = HiFiGANConfig.from_official(data)
-    assert cfg.resblock == "2" and cfg.hop_length == 256 and cfg.upsample_initial_channel == 32
+    assert cfg.resblock == str(data["resblock"]) and cfg.resblock in ("1", "2")
+    assert cfg.upsample_initial_channel == data["upsample_initial_channel"]
+    assert cfg.upsample_rates == tuple(data["upsample_rates"])
+    assert cfg.hop_length == data["hop_size"] == math.prod(data["upsample_rates"])
+    assert cfg.resblock_dilation_sizes == tuple(tuple(d) for d in data["resblock_dilation_sizes"])
     assert HiFiGANConfig.v1().hop_length == 256 and HiFiGANConfig.v3().hop_length == 256

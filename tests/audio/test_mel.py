@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from reference_sets import tiny_vocoder_folders
 from safetensors.torch import load_file
 
 from glowtts_cli.audio.mel import (
@@ -22,9 +23,17 @@ from glowtts_cli.errors import AudioFormatError
 
 
 def _reference_audio_config(reference_dir: Path) -> AudioConfig:
-    """The mel settings of the reference set: its official HiFi-GAN config (the mel golden was
+    """The mel settings of the reference set: its official HiFi-GAN configs (the mel golden was
     computed with these same fields; the shapes are cross-checked in the tests)."""
-    data = json.loads((reference_dir / "hifigan" / "tiny_v3" / "config.json").read_text())
+    keys = ("sampling_rate", "n_fft", "hop_size", "win_size", "num_mels", "fmin", "fmax")
+    configs = [
+        json.loads((reference_dir / "hifigan" / name / "config.json").read_text())
+        for name in tiny_vocoder_folders(reference_dir)
+    ]
+    assert configs, f"no official HiFi-GAN config under {reference_dir / 'hifigan'}"
+    settings = {tuple(c[k] for k in keys) for c in configs}
+    assert len(settings) == 1, f"the reference configs disagree on the mel settings: {settings}"
+    data = configs[0]
     return AudioConfig(
         sample_rate=data["sampling_rate"],
         n_fft=data["n_fft"],

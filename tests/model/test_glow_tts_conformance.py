@@ -1,9 +1,11 @@
 """GlowTTS reproduces every tensor the official implementation saved in the reference folder.
 
-The folder (``GLOWTTS_REFERENCE_DIR``) is read generically: cases are the key prefixes of
-``glow_tts/tensors.safetensors``; train cases hold ``z``, infer cases ``y_gen``; the inputs of a
-case are the ``inputs/*x`` whose shape matches its ``x_mask``; ``ddi/*`` are ActNorm parameters
-after a DDI pass.
+The folder (``GLOWTTS_REFERENCE_DIR``) is read from its files alone, never from names: cases are
+the key prefixes of ``glow_tts/tensors.safetensors``; train cases hold ``z``, infer cases
+``y_gen``; a case ran on the input set (``inputs/<p>x``, ``x_lengths``, and ``y``/``y_lengths``,
+``g`` speaker ids where saved) whose x fits its ``x_mask``; an infer case's length scale is
+recovered from its saved durations and its noise scale from its saved noise; ``ddi/*`` are ActNorm
+parameters after a DDI pass on the train case's batch.
 """
 
 from __future__ import annotations
@@ -54,23 +56,74 @@ def _close(name: str, ours: torch.Tensor, ref: torch.Tensor, *, exact: bool = Fa
     torch.testing.assert_close(ours.to(ref.dtype), ref, rtol=1e-5, atol=atol, msg=name)
 
 
-def _inputs(tensors: Tensors, case: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``inputs/<p>x`` / ``inputs/<p>x_lengths`` pair that this case's ``x_mask`` fits."""
-    b, _, t_x = tensors[f"{case}/x_mask"].shape
-    fits = [
-        k[: -len("x")]
+def _input_sets(tensors: Tensors) -> list[str]:
+    """Key prefixes of the saved input sets (``inputs/``, ``inputs/short_`` ...)."""
+    return sorted(
+        k[:-1]
         for k in tensors
-        if re.fullmatch(r"inputs/(\w+_)?x", k) and tuple(tensors[k].shape) == (b, t_x)
+        if re.fullmatch(r"inputs/(\w+_)?x", k) and k[:-1] + "x_lengths" in tensors
+    )
+
+
+def _inputs(tensors: Tensors, state_dict: Tensors, case: str) -> Tensors:
+    """The input set this case ran on: the one whose x fits the case's ``x_mask`` (shape and
+    lengths); if several do, the one whose embedding is the saved ``encoder.emb.out``. Returns
+    its ``x``, ``x_lengths`` and, where saved, ``y``, ``y_lengths`` and ``g`` (speaker ids)."""
+    mask = tensors[f"{case}/x_mask"]
+    lengths = mask.sum([1, 2]).long()
+    fits = [
+        p
+        for p in _input_sets(tensors)
+        if tuple(tensors[p + "x"].shape) == (mask.shape[0], mask.shape[2])
+        and torch.equal(tensors[p + "x_lengths"].long(), lengths)
     ]
-    if len(fits) > 1:  # same shape: prefer the input named after the case ("short" in infer_short)
-        fits = [p for p in fits if p[len("inputs/") :].rstrip("_") in case] or fits[:1]
+    emb = tensors.get(f"{case}/intermediate/encoder.emb.out")
+    if len(fits) > 1 and emb is not None:
+        table = state_dict["encoder.emb.weight"]
+        fits = [p for p in fits if torch.equal(table[tensors[p + "x"]], emb)]
     assert len(fits) == 1, f"cannot tell the inputs of case {case}: {fits}"
-    return tensors[fits[0] + "x"], tensors[fits[0] + "x_lengths"]
+    names = ("x", "x_lengths", "y", "y_lengths", "g")
+    return {n: tensors[fits[0] + n] for n in names if fits[0] + n in tensors}
 
 
-def _length_scale(case: str) -> float:
-    match = re.search(r"_ls(\d+(?:\.\d+)?)", case)
-    return float(match.group(1)) if match else 1.0
+def _speaker(model: GlowTTS, inputs: Tensors, device: torch.device) -> torch.Tensor | None:
+    """The official ``g``: speaker ids through ``emb_g``, normalised (None without speakers)."""
+    if "g" not in inputs:
+        assert not model.cfg.gin_channels, "a speaker-conditioned reference must save inputs/g"
+        return None
+    return model.speaker_embedding(inputs["g"].to(device))
+
+
+def _length_scale(tensors: Tensors, case: str, n_sqz: int) -> float:
+    """A length scale that gives this case's saved durations, from its files alone.
+
+    Officially ``w = ceil(exp(logw) * x_mask * length_scale)``, and the outputs depend on the
+    length scale only through ``w``: every scale in the interval that every token's saved
+    duration allows gives the same outputs. A token whose frames reach its item's (trimmed)
+    length may have been cut, so only the tokens before it bound the interval; the saved
+    ``y_lengths`` must come out too. Of the candidates (2-decimal values in the interval and its
+    midpoint), the one farthest from both ends is used.
+    """
+    e = (torch.exp(tensors[f"{case}/logw"]) * tensors[f"{case}/x_mask"]).double()[:, 0]  # [B, T_x]
+    attn = tensors[f"{case}/attn"]
+    d = (attn.squeeze(1) if attn.dim() == 4 else attn).sum(-1).double()  # [B, T_x] frames
+    y_lengths = tensors[f"{case}/z_mask"].sum([1, 2]).double()  # [B]
+    whole = (torch.cumsum(d, 1) < y_lengths[:, None]) & (e > 0)
+    lo = float(((d - 1) / e)[whole].max()) if whole.any() else 0.0
+    hi = float((d / e)[whole].min()) if whole.any() else math.inf
+    assert lo < hi, f"{case}: no length scale gives the saved durations"
+
+    def reproduces(scale: float) -> bool:
+        w = torch.ceil(e.float() * scale)  # float32, as the model computes it
+        total = torch.clamp_min(w.sum(1), 1)
+        trimmed = torch.div(total, n_sqz, rounding_mode="floor") * n_sqz
+        return torch.equal(trimmed, y_lengths.float())
+
+    top = hi if math.isfinite(hi) else lo + 10.0
+    candidates = [k / 100 for k in range(math.floor(lo * 100) + 1, math.ceil(top * 100) + 1)]
+    candidates = [c for c in [*candidates, (lo + top) / 2] if lo < c <= top and reproduces(c)]
+    assert candidates, f"{case}: no length scale reproduces the saved y_lengths"
+    return max(candidates, key=lambda c: min(c - lo, top - c))
 
 
 def _noise_scale(tensors: Tensors, case: str) -> float:
@@ -131,25 +184,27 @@ def _check_intermediates(tensors: Tensors, case: str, found: Tensors, h: torch.T
     return checked
 
 
-def _model(reference_dir: Path, device: torch.device) -> tuple[GlowTTS, Tensors]:
+def _model(reference_dir: Path, device: torch.device) -> tuple[GlowTTS, Tensors, Tensors]:
     config, state_dict, tensors = _reference(reference_dir)
     model = glowtts_from_official(state_dict, config).to(device)
-    return model, tensors
+    return model, state_dict, tensors
 
 
 def test_train_cases_match(reference_dir: Path, device: torch.device) -> None:
-    model, tensors = _model(reference_dir, device)
+    model, state_dict, tensors = _model(reference_dir, device)
     cases = _cases(tensors, "z")
     assert cases, "no train case in the reference"
     for case in cases:
-        x, x_lengths = _inputs(tensors, case)
-        y, y_lengths = tensors["inputs/y"], tensors["inputs/y_lengths"]
+        inputs = _inputs(tensors, state_dict, case)
+        x, x_lengths = inputs["x"], inputs["x_lengths"]
+        y, y_lengths = inputs["y"], inputs["y_lengths"]
+        g = _speaker(model, inputs, device)
         names = [
             k.split("/intermediate/")[1] for k in tensors if k.startswith(f"{case}/intermediate/")
         ]
         with torch.no_grad(), _recording(model, names) as found:
             out = model.forward_train(
-                x.to(device), x_lengths.to(device), y.to(device), y_lengths.to(device)
+                x.to(device), x_lengths.to(device), y.to(device), y_lengths.to(device), g=g
             )
         h = model.encoder(x.to(device), x_lengths.to(device)).h
         ours = {
@@ -177,11 +232,12 @@ def test_train_cases_match(reference_dir: Path, device: torch.device) -> None:
 
 
 def test_infer_cases_match(reference_dir: Path, device: torch.device) -> None:
-    model, tensors = _model(reference_dir, device)
+    model, state_dict, tensors = _model(reference_dir, device)
     cases = _cases(tensors, "y_gen")
     assert cases, "no inference case in the reference"
     for case in cases:
-        x, x_lengths = _inputs(tensors, case)
+        inputs = _inputs(tensors, state_dict, case)
+        x, x_lengths = inputs["x"], inputs["x_lengths"]
         eps = tensors.get(f"{case}/eps")
         names = [
             k.split("/intermediate/")[1] for k in tensors if k.startswith(f"{case}/intermediate/")
@@ -190,8 +246,9 @@ def test_infer_cases_match(reference_dir: Path, device: torch.device) -> None:
             out = model.infer(
                 x.to(device),
                 x_lengths.to(device),
+                g=_speaker(model, inputs, device),
                 noise_scale=_noise_scale(tensors, case),
-                length_scale=_length_scale(case),
+                length_scale=_length_scale(tensors, case, model.n_sqz),
                 noise=None if eps is None else eps.to(device),
             )
         h = model.encoder(x.to(device), x_lengths.to(device)).h
@@ -217,15 +274,16 @@ def test_infer_cases_match(reference_dir: Path, device: torch.device) -> None:
 
 
 def test_ddi_matches(reference_dir: Path, device: torch.device) -> None:
-    model, tensors = _model(reference_dir, device)
+    model, state_dict, tensors = _model(reference_dir, device)
     keys = sorted(k for k in tensors if k.startswith("ddi/"))
     if not keys:
         pytest.skip("no ddi/* tensors in this reference set")
+    (train,) = _cases(tensors, "z")  # DDI ran on the train case's batch
+    inputs = {k: v.to(device) for k, v in _inputs(tensors, state_dict, train).items()}
+    g = _speaker(model, inputs, device)
     model.set_ddi(True)
     with torch.no_grad():
-        model.forward_train(
-            *(tensors[f"inputs/{n}"].to(device) for n in ("x", "x_lengths", "y", "y_lengths"))
-        )
+        model.forward_train(inputs["x"], inputs["x_lengths"], inputs["y"], inputs["y_lengths"], g=g)
     params = dict(model.named_parameters())
     for key in keys:
         name = next(iter(from_official_state_dict({key[len("ddi/") :]: 0})))

@@ -33,10 +33,14 @@ def _official(reference_dir: Path) -> tuple[dict[str, torch.Tensor], dict[str, o
 
 
 def test_key_mapping_round_trips(reference_dir: Path) -> None:
-    state_dict, _ = _official(reference_dir)
+    state_dict, config = _official(reference_dir)
     ours = from_official_state_dict(state_dict)
-    assert "duration.conv_1.weight" in ours and "encoder.layers.1.attn.emb_rel_k" in ours
+    last = int(config["n_layers_enc"]) - 1  # type: ignore[call-overload]
+    assert "duration.conv_1.weight" in ours
+    assert (f"encoder.layers.{last}.attn.emb_rel_k" in ours) == bool(config["window_size"])
     assert "decoder.flows.2.start.parametrizations.weight.original0" in ours
+    assert ("emb_g.weight" in ours) == (int(config["n_speakers"]) > 1)  # type: ignore[call-overload]
+    assert ("encoder.proj_s.weight" in state_dict) == (not config["mean_only"])
     assert to_official_state_dict(ours).keys() == state_dict.keys()
 
 
@@ -184,7 +188,8 @@ def test_read_official_checkpoint_refuses_unreadable_files(tmp_path: Path) -> No
 def test_official_model_kwargs_from_a_training_config(reference_dir: Path) -> None:
     state_dict, config = _official(reference_dir)
     model_section = {k: v for k, v in config.items() if k not in ("n_vocab", "out_channels")}
-    training_config = {"train": {}, "data": {"n_mel_channels": 80}, "model": model_section}
+    data = {"n_mel_channels": config["out_channels"]}
+    training_config = {"train": {}, "data": data, "model": model_section}
     kwargs = official_model_kwargs(training_config, state_dict)
     assert kwargs == config
     with pytest.raises(CheckpointError):

@@ -27,43 +27,49 @@ def test_griffin_lim() -> None:
     _check_vocodes(vocoder, audio)
 
 
-def test_bundled_default_is_universal_v1(tiny_v3_dir: Path) -> None:
+def test_bundled_default_is_universal_v1(tiny_vocoder_dir: Path) -> None:
     vocoder = load_vocoder(VocoderConfig(), AudioConfig())
     assert isinstance(vocoder, HiFiGANGenerator)
     assert vocoder.cfg == HiFiGANConfig.v1()
     assert not vocoder.training
     # A voice folder passed along does not override a bundled source.
-    again = load_vocoder(VocoderConfig(source="universal"), AudioConfig(), tiny_v3_dir)
+    again = load_vocoder(VocoderConfig(source="universal"), AudioConfig(), tiny_vocoder_dir)
     assert isinstance(again, HiFiGANGenerator) and again.cfg == HiFiGANConfig.v1()
 
 
-def test_voice_weights_default_to_v1_hyperparameters(tmp_path: Path, tiny_v3_dir: Path) -> None:
-    shutil.copy(tiny_v3_dir / "state_dict.safetensors", tmp_path / "vocoder.safetensors")
+def test_voice_weights_default_to_v1_hyperparameters(
+    tmp_path: Path, tiny_vocoder_dir: Path
+) -> None:
+    shutil.copy(tiny_vocoder_dir / "state_dict.safetensors", tmp_path / "vocoder.safetensors")
     with pytest.raises(CheckpointError, match="do not fit"):
         load_vocoder(VocoderConfig(source="voice"), AudioConfig(), tmp_path)
 
 
 def test_voice_folder_weights(
-    tmp_path: Path, tiny_v3_dir: Path, tiny_v3_config, tiny_v3_tensors
+    tmp_path: Path, tiny_vocoder_dir: Path, tiny_vocoder_config, tiny_vocoder_tensors
 ) -> None:
-    shutil.copy(tiny_v3_dir / "state_dict_folded.safetensors", tmp_path / "vocoder.safetensors")
-    cfg = VocoderConfig(source="voice", hifigan=tiny_v3_config)
+    shutil.copy(
+        tiny_vocoder_dir / "state_dict_folded.safetensors", tmp_path / "vocoder.safetensors"
+    )
+    cfg = VocoderConfig(source="voice", hifigan=tiny_vocoder_config)
     vocoder = load_vocoder(cfg, AudioConfig(), tmp_path)
-    wav = vocoder.vocode(tiny_v3_tensors["mel"])
-    torch.testing.assert_close(wav, tiny_v3_tensors["audio"].squeeze(1), rtol=1e-5, atol=1e-6)
+    wav = vocoder.vocode(tiny_vocoder_tensors["mel"])
+    torch.testing.assert_close(wav, tiny_vocoder_tensors["audio"].squeeze(1), rtol=1e-5, atol=1e-6)
     with pytest.raises(CheckpointError, match=r"has no vocoder\.safetensors"):
-        load_vocoder(cfg, AudioConfig(), tiny_v3_dir)
+        load_vocoder(cfg, AudioConfig(), tiny_vocoder_dir)
     with pytest.raises(ConfigError, match="no voice folder"):
         load_vocoder(cfg, AudioConfig())
 
 
-def test_local_path_source(tmp_path: Path, tiny_v3_dir: Path) -> None:
+def test_local_path_source(tmp_path: Path, tiny_vocoder_dir: Path, tiny_vocoder_config) -> None:
     vocoder = load_vocoder(
-        VocoderConfig(source=str(tiny_v3_dir / "state_dict.safetensors")), AudioConfig()
+        VocoderConfig(source=str(tiny_vocoder_dir / "state_dict.safetensors")), AudioConfig()
     )
-    assert isinstance(vocoder, HiFiGANGenerator) and vocoder.cfg.resblock == "2"
+    assert isinstance(vocoder, HiFiGANGenerator) and vocoder.cfg == tiny_vocoder_config
     resolved = load_vocoder(
-        VocoderConfig(source="org/repo"), AudioConfig(), path=tiny_v3_dir / "state_dict.safetensors"
+        VocoderConfig(source="org/repo"),
+        AudioConfig(),
+        path=tiny_vocoder_dir / "state_dict.safetensors",
     )
     assert isinstance(resolved, HiFiGANGenerator)
 
@@ -74,9 +80,10 @@ def test_unknown_source_names_the_choices() -> None:
     assert "universal" in (err.value.hint or "")
 
 
-def test_vocoder_must_fit_the_audio_settings(tiny_v3_dir: Path) -> None:
-    with pytest.raises(ConfigError, match="hop 256"):
+def test_vocoder_must_fit_the_audio_settings(tiny_vocoder_dir: Path, tiny_vocoder_config) -> None:
+    hop = tiny_vocoder_config.hop_length
+    with pytest.raises(ConfigError, match=f"hop {hop}"):
         load_vocoder(
-            VocoderConfig(source=str(tiny_v3_dir / "state_dict.safetensors")),
-            AudioConfig(hop_length=128, win_length=512, n_fft=512),
+            VocoderConfig(source=str(tiny_vocoder_dir / "state_dict.safetensors")),
+            AudioConfig(hop_length=hop // 2, win_length=hop * 2, n_fft=hop * 2),
         )

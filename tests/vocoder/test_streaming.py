@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load_file
 
 from glowtts_cli.config import AudioConfig, HiFiGANConfig
 from glowtts_cli.vocoder import stream_vocode
@@ -22,11 +21,13 @@ def _small_v1() -> HiFiGANGenerator:
 
 
 @pytest.mark.parametrize(("chunk", "first"), [(3, None), (7, 2), (100, 5)])
-def test_tiny_v3_chunks_equal_one_shot(
-    tiny_v3_dir: Path, tiny_v3_config, tiny_v3_tensors, chunk, first
+def test_tiny_generator_chunks_equal_one_shot(
+    tiny_vocoder_dir: Path, tiny_vocoder_config, tiny_vocoder_tensors, chunk, first
 ):
-    generator = load_safetensors_generator(tiny_v3_dir / "state_dict.safetensors", tiny_v3_config)
-    mel = tiny_v3_tensors["mel"]  # [2, 80, 40]
+    generator = load_safetensors_generator(
+        tiny_vocoder_dir / "state_dict.safetensors", tiny_vocoder_config
+    )
+    mel = tiny_vocoder_tensors["mel"]  # [2, 80, 40] in the default set
     whole = generator.vocode(mel)
     pieces = list(stream_vocode(generator, mel, chunk_frames=chunk, first_chunk_frames=first))
     streamed = torch.cat(pieces, dim=1)
@@ -53,8 +54,8 @@ def test_context_below_the_receptive_field_is_not_exact() -> None:
     assert (short - whole).abs().max() > 1e-5
 
 
-def test_real_v1_streaming_matches_one_shot(reference_dir: Path, universal_v1) -> None:
-    mel = load_file(reference_dir / "hifigan" / "hifigan_v1_universal.safetensors")["mel"]
+def test_real_v1_streaming_matches_one_shot(real_golden, universal_v1) -> None:
+    mel = real_golden["mel"]
     whole = universal_v1.vocode(mel)
     streamed = torch.cat(list(stream_vocode(universal_v1, mel, chunk_frames=43)), dim=1)
     assert streamed.shape == whole.shape
