@@ -41,6 +41,18 @@ def test_graph_audio_equals_torch_voice(
     np.testing.assert_allclose(graph, ours, atol=2e-5, rtol=0)
 
 
+def test_vocos_voice_exports_with_its_inverse_stft(vocos_voice_dir: Path, tmp_path: Path) -> None:
+    from glowtts_cli.onnx.export import export_onnx
+
+    session = ort.InferenceSession(str(export_onnx(vocos_voice_dir, tmp_path / "vocos")))
+    for n_ids in (5, 33):
+        ids = [int(i) for i in np.random.default_rng(n_ids).integers(1, 223, n_ids)]
+        ours = torch_audio(vocos_voice_dir, ids, length_scale=1.0)
+        graph = _onnx_audio(session, ids, length_scale=1.0)
+        assert graph.shape == ours.shape
+        np.testing.assert_allclose(graph, ours, atol=1e-5 * max(1e-3, np.abs(ours).max()), rtol=0)
+
+
 def test_durations_output_gives_the_frames_per_id(
     exported_dir: Path, hifigan_voice_dir: Path
 ) -> None:
