@@ -771,6 +771,13 @@ class VoiceConfig:
 # --------------------------------------------------------------------------------------------
 
 
+FREEZABLE = ("encoder", "duration", "decoder")
+"""Model parts that ``TrainConfig.freeze`` can name."""
+
+FINETUNE_SMALL_DATA_SECONDS = 300.0
+"""Below this much audio a fine-tune trains the decoder flows alone (measured: docs/training.md)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """Optimisation and bookkeeping of a training run (official recipe by default)."""
@@ -804,7 +811,15 @@ class TrainConfig:
     keep_last: int = 3
     """Checkpoints kept besides the best one."""
     eval_every: int = 1000
-    """Validate (loss, images, audio) every N steps."""
+    """Compute the validation loss every N steps (the best one is kept as ``best.pt``)."""
+    sample_every: int = 1000
+    """Write an audio sample with alignment and mel images every N steps."""
+    patience: int = 0
+    """Stop after this many evaluations in a row without a lower validation loss (0 = never)."""
+    val_fraction: float = 0.05
+    """Share of clips held out for validation (at least one when there are two or more)."""
+    freeze: tuple[str, ...] = ()
+    """Model parts left as they are: any of ``encoder``, ``duration``, ``decoder``."""
     log_every: int = 20
     """Write metrics every N steps."""
     max_bad_steps: int = 10
@@ -829,22 +844,39 @@ class TrainConfig:
         _check(0 < self.lr_decay <= 1, "train.lr_decay must be in (0, 1]")
         _check(self.grad_clip_value > 0, "train.grad_clip_value must be > 0")
         _check(
-            min(self.checkpoint_every, self.eval_every, self.log_every, self.keep_last) >= 1,
+            min(self.checkpoint_every, self.eval_every, self.sample_every, self.log_every,
+                self.keep_last) >= 1,
             "train intervals and keep_last must be >= 1",
+        )  # fmt: skip
+        _check(self.patience >= 0, "train.patience must be >= 0")
+        _check(0 <= self.val_fraction < 1, "train.val_fraction must be in [0, 1)")
+        unknown = sorted(set(self.freeze) - set(FREEZABLE))
+        _check(
+            not unknown and len(set(self.freeze)) < len(FREEZABLE),
+            f"train.freeze takes some of {', '.join(FREEZABLE)} (not all), not {unknown or 'all'}",
         )
         _check(self.max_bad_steps >= 1, "train.max_bad_steps must be >= 1")
         _check(self.schedule_offset >= 0, "train.schedule_offset must be >= 0")
 
     @classmethod
-    def finetune(cls, **overrides: Any) -> TrainConfig:
-        """Fine-tuning defaults: a constant small rate, no warm-up, no DDI, frequent saves."""
+    def finetune(cls, *, audio_seconds: float | None = None, **overrides: Any) -> TrainConfig:
+        """Fine-tuning defaults for ``audio_seconds`` of the user's speech (unknown: a few
+        minutes): a constant small rate, no warm-up, no DDI, frequent validation on a larger
+        held-out share, early stopping; below :data:`FINETUNE_SMALL_DATA_SECONDS` the text
+        encoder and duration predictor stay the base voice's and only the decoder flows learn
+        the new voice (the choices and their measurements: docs/training.md)."""
+        little = audio_seconds is None or audio_seconds < FINETUNE_SMALL_DATA_SECONDS
         base: dict[str, Any] = {
             "scheduler": "constant",
             "learning_rate": 1e-4,
             "max_steps": 2000,
             "ddi": False,
             "checkpoint_every": 200,
-            "eval_every": 500,
+            "eval_every": 25,
+            "sample_every": 500,
+            "patience": 8,
+            "val_fraction": 0.1,
+            "freeze": ("encoder", "duration") if little else (),
         }
         base.update(overrides)
         return cls(**base)

@@ -22,6 +22,57 @@ def _train_overrides(
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _finetune_overrides(
+    eval_every: int | None, sample_every: int | None, patience: int | None, freeze: str | None
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"eval_every": eval_every, "sample_every": sample_every,
+                              "patience": patience}  # fmt: skip
+    if freeze is not None:
+        parts = [p.strip() for p in freeze.split(",") if p.strip()]
+        values["freeze"] = () if parts == ["none"] else tuple(parts)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _print_val_curve(result: Any, rows: int = 12) -> None:
+    """The held-out loss curve as text: a few evaluations (always the best and the last)."""
+    history: list[tuple[int, float]] = result.val_history
+    if not history:
+        return
+    keep = {0, len(history) - 1, *range(0, len(history), max(1, len(history) // rows))}
+    best = result.best_step
+    keep |= {i for i, (step, _) in enumerate(history) if step == best}
+    losses = [v for _, v in history]
+    low, high = min(losses), max(losses)
+    console = err_console()
+    console.print("[bold]held-out loss[/] (lower is better)")
+    for i in sorted(keep):
+        step, value = history[i]
+        bar = "#" * (1 + round(30 * (value - low) / (high - low))) if high > low else "#"
+        mark = "  <- best, exported" if step == best else ""
+        console.print(f"  step {step:>6}  {value:8.4f}  {bar}{mark}", highlight=False)
+    if result.stopped_early:
+        console.print(f"stopped early: no better held-out loss after step {best}")
+    if best == 0:
+        console.print(
+            "[yellow]warning:[/] fine-tuning never beat the base voice on the held-out clips; "
+            "the exported voice is the base voice (more audio, or a lower --learning-rate, helps)"
+        )
+
+
+def _print_evaluation(run_dir: Path, voice_dir: Path, threads: int | None) -> None:
+    from glowtts_cli.train.voice_metrics import evaluate_run
+
+    with progress_callback("evaluating") as progress:
+        scores = evaluate_run(run_dir, voice_dir, threads=threads or 1, on_progress=progress)
+    console = err_console()
+    console.print(f"[bold]on {scores.sentences} held-out clip(s)[/]    base voice    fine-tuned")
+    console.print(f"  Whisper WER          {scores.base.wer:8.1f} %  {scores.tuned.wer:8.1f} %")
+    console.print(
+        f"  speaker similarity   {scores.base.similarity:8.3f}    {scores.tuned.similarity:8.3f}"
+        "   (to your recordings; 1 = same)"
+    )
+
+
 class _TrainingDisplay:
     """Rich progress for the stages: checking, preparing, training (step, losses, lr, it/s)."""
 
@@ -154,6 +205,36 @@ def finetune(
     learning_rate: float | None = typer.Option(
         None, "--learning-rate", help="Constant rate. [default: 1e-4]"
     ),
+    eval_every: int | None = typer.Option(
+        None, "--eval-every", min=1, help="Held-out loss every N steps. [default: 25]"
+    ),
+    sample_every: int | None = typer.Option(
+        None, "--sample-every", min=1, help="Audio sample and images every N steps. [default: 500]"
+    ),
+    patience: int | None = typer.Option(
+        None,
+        "--patience",
+        min=0,
+        help="Stop after N held-out losses without a new best (0 = never). [default: 8]",
+    ),
+    freeze: str | None = typer.Option(
+        None,
+        "--freeze",
+        help="Parts left as they are: comma-separated encoder, duration, decoder, or none. "
+        "[default: encoder,duration below 5 minutes of audio, else none]",
+    ),
+    language: str | None = typer.Option(
+        None, "--language", help="espeak-ng language of your recordings. [default: the voice's]"
+    ),
+    allow_little_data: bool = typer.Option(
+        False, "--allow-little-data", help="Fine-tune even below the minimum amount of audio."
+    ),
+    evaluate: bool = typer.Option(
+        False,
+        "--evaluate",
+        help="Score the voice at the end: Whisper WER and speaker similarity on held-out clips, "
+        'beside the base voice (pip install "glowtts-cli[eval]").',
+    ),
     name: str | None = typer.Option(None, "--name", help="Voice name. [default: the data folder]"),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
     threads: int | None = typer.Option(
@@ -161,7 +242,6 @@ def finetune(
     ),
 ) -> None:
     """Teach a voice to speak like your recordings (checks the data first; re-run to resume)."""
-    from glowtts_cli.config import TrainConfig
     from glowtts_cli.errors import VoiceNotFoundError
     from glowtts_cli.train import finetune as runs
     from glowtts_cli.voices import default_voice_name
@@ -173,13 +253,18 @@ def finetune(
             hint="Pass --from VOICE (a folder or org/repo), or train one with `glowtts train`.",
         )
     run_dir = out or Path("runs") / data.resolve().name
-    train_cfg = TrainConfig.finetune(**_train_overrides(batch_size, learning_rate, steps))
+    overrides = {**_train_overrides(batch_size, learning_rate, steps),
+                 **_finetune_overrides(eval_every, sample_every, patience, freeze)}  # fmt: skip
     with ExitStack() as stack:
         display = _TrainingDisplay(stack)
         result, voice_dir = runs.finetune(
             data, base, run_dir, device=_device(device, threads), calls=display.callbacks(),
-            name=name, train_cfg=train_cfg, max_steps=steps,
+            name=name, overrides=overrides, max_steps=steps, language=language,
+            allow_little_data=allow_little_data,
         )  # fmt: skip
+    _print_val_curve(result)
+    if evaluate and voice_dir is not None:
+        _print_evaluation(run_dir, voice_dir, threads)
     _finish(result, voice_dir)
 
 

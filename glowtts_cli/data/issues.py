@@ -33,6 +33,7 @@ class IssueKind(str, enum.Enum):
     UNKNOWN_CHARACTERS = "unknown_characters"
     NOTHING_PRONOUNCEABLE = "nothing_pronounceable"
     NO_UTTERANCES = "no_utterances"
+    LITTLE_AUDIO = "little_audio"
 
 
 ERROR = "error"

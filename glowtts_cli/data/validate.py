@@ -30,6 +30,11 @@ from glowtts_cli.text.frontend import TextFrontend
 ProgressFn = Callable[[int, int], None]
 """``on_progress(done, total)``, called after each clip."""
 
+FINETUNE_MIN_SECONDS = 100.0
+"""Less audio than this and ``glowtts finetune`` refuses (measured: docs/training.md)."""
+FINETUNE_GOOD_SECONDS = 120.0
+"""From this much audio on a fine-tune sounds close to the speaker (measured: docs/training.md)."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class CheckThresholds:
@@ -190,6 +195,8 @@ def check_dataset(
         if stats is not None:
             clips.append(stats)
     issues.extend(_rate_issues(clips, limits))
+    bad = {i.where for i in issues if i.severity == ERROR}
+    issues.extend(_amount_issues([c for c in clips if c.id not in bad], str(manifest.source)))
     if not manifest.utterances:
         issues.append(
             make_issue(IssueKind.NO_UTTERANCES, str(manifest.source), "no utterances found")
@@ -386,6 +393,30 @@ class _TextProbe:
                 )
             )
         return issues
+
+
+# --------------------------------------------------------------------------------------------
+# Dataset-wide: how much audio
+# --------------------------------------------------------------------------------------------
+
+
+def _amount_issues(clips: Sequence[ClipStats], where: str) -> list[Issue]:
+    """A warning, with the numbers, when the usable audio is too little for a useful fine-tune
+    (none at all is left to the errors that made it so)."""
+    seconds = sum(c.duration for c in clips)
+    if not clips or seconds >= FINETUNE_GOOD_SECONDS:
+        return []
+    amount = f"{len(clips)} clip(s), {seconds:.0f} s of audio"
+    good = f"{FINETUNE_GOOD_SECONDS / 60:.0f} minutes or more"
+    if seconds < FINETUNE_MIN_SECONDS:
+        problem = (
+            f"{amount}: too little to fine-tune (`glowtts finetune` needs at least "
+            f"{FINETUNE_MIN_SECONDS:.0f} s, {FINETUNE_MIN_SECONDS - seconds:.0f} s more; {good} "
+            "sound closer)"
+        )
+    else:
+        problem = f"{amount}: enough to fine-tune, but {good} make a voice closer to the speaker"
+    return [make_issue(IssueKind.LITTLE_AUDIO, where, problem, severity=WARNING)]
 
 
 # --------------------------------------------------------------------------------------------

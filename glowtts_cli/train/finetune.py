@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +30,9 @@ from glowtts_cli.config import (
     load_json,
     to_dict,
 )
-from glowtts_cli.data.prepare import PreparedDataset, prepare_dataset
-from glowtts_cli.data.validate import check_dataset
-from glowtts_cli.errors import ConfigError, TrainingError
+from glowtts_cli.data.prepare import PreparedDataset, PrepareOptions, prepare_dataset
+from glowtts_cli.data.validate import FINETUNE_GOOD_SECONDS, FINETUNE_MIN_SECONDS, check_dataset
+from glowtts_cli.errors import ConfigError, GlowTTSError, TrainingError
 from glowtts_cli.files import atomic_write_bytes, json_text, read_json
 from glowtts_cli.hub import resolve
 from glowtts_cli.model.glow_tts import GlowTTS
@@ -47,7 +47,13 @@ from glowtts_cli.train.checkpoint import (
     load_checkpoint,
 )
 from glowtts_cli.train.loop import StepReport, Trainer, TrainResult
-from glowtts_cli.train.warmstart import extend_symbols, speaker_table, warm_start
+from glowtts_cli.train.warmstart import (
+    MULTI_SPEAKER_GIN,
+    extend_symbols,
+    speaker_model,
+    speaker_table,
+    warm_start,
+)
 from glowtts_cli.voice_folder import (
     export_model_state,
     load_model_state,
@@ -60,8 +66,6 @@ logger = logging.getLogger(__name__)
 
 RUN_FILE = "run.json"
 VOICE_DIR = "voice"
-MULTI_SPEAKER_GIN = 256
-"""Speaker embedding width for multi-speaker models (the official LibriTTS model used 256)."""
 
 
 @dataclass(frozen=True)
@@ -194,26 +198,78 @@ def _new_symbols(data_dir: Path, text: TextConfig) -> list[str]:
     return list(found)
 
 
+def audio_seconds(data_dir: Path) -> float:
+    """Seconds of audio the dataset's clips hold, from their headers (unreadable ones count 0:
+    the checker reports them)."""
+    from glowtts_cli.audio.io import info
+    from glowtts_cli.data.manifest import read_manifest
+
+    total = 0.0
+    for utt in read_manifest(data_dir).utterances:
+        try:
+            total += info(utt.audio).duration
+        except GlowTTSError:
+            continue
+    return total
+
+
+def finetune_config(data_dir: Path, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
+    """The fine-tuning settings for this much data (:meth:`TrainConfig.finetune`), with
+    ``overrides`` on top."""
+    return TrainConfig.finetune(audio_seconds=audio_seconds(data_dir), **(overrides or {}))
+
+
+def check_enough_data(data_dir: Path) -> None:
+    """Refuse a fine-tune on less audio than :data:`FINETUNE_MIN_SECONDS` (measured: less
+    makes a worse voice than the base one), saying how much more is needed."""
+    seconds = audio_seconds(data_dir)
+    if seconds < FINETUNE_MIN_SECONDS:
+        raise TrainingError(
+            f"{data_dir} holds {seconds:.0f} s of audio; fine-tuning needs at least "
+            f"{FINETUNE_MIN_SECONDS:.0f} s ({FINETUNE_MIN_SECONDS - seconds:.0f} s more).",
+            hint=f"Record more clips ({FINETUNE_GOOD_SECONDS / 60:.0f} minutes or more make a "
+            "closer voice), or pass --allow-little-data to try anyway.",
+        )
+
+
+def _with_language(base: VoiceConfig, language: str | None) -> TextConfig:
+    """The base voice's front end, speaking ``language`` (an espeak-ng language) when given."""
+    if language is None or language == base.text.language:
+        return base.text
+    if base.text.phonemizer != "espeak":
+        raise ConfigError(
+            f"The base voice's front end ({base.text.phonemizer}) speaks {base.text.language} "
+            "only; it cannot switch to another language.",
+            hint="Fine-tune an espeak voice, or leave --language out.",
+        )
+    return dataclasses.replace(base.text, language=language)
+
+
 def plan_finetune(
-    data_dir: Path, base_spec: str, *, name: str | None = None, train: TrainConfig | None = None
-) -> tuple[RunSpec, VoiceConfig, Path]:
-    """What ``glowtts finetune`` will train, and the base voice's config and folder."""
+    data_dir: Path, base_spec: str, *, name: str | None = None, train: TrainConfig | None = None,
+    language: str | None = None,
+) -> tuple[RunSpec, VoiceConfig, Path]:  # fmt: skip
+    """What ``glowtts finetune`` will train, and the base voice's config and folder.
+
+    ``language`` moves the voice to another espeak-ng language: symbols its phonemes need
+    that the base voice lacks are added (as for any new symbol), the rest keep their rows.
+    """
     base_dir = resolve(base_spec).path
     base = read_voice_config(base_dir)
-    text = extend_symbols(base.text, _new_symbols(data_dir, base.text))
+    spoken = _with_language(base, language)
+    text = extend_symbols(spoken, _new_symbols(data_dir, spoken))
     speakers, _ = speaker_table(base, _speakers_of(data_dir))
-    model = dataclasses.replace(
-        base.model, n_vocab=text.n_vocab, n_speakers=max(len(speakers), base.model.n_speakers)
-    )
+    model = speaker_model(base.model, text, speakers)
     voice = dataclasses.replace(
         base,
         name=name or data_dir.resolve().name,
         description=f"Fine-tuned from {base.name} on {data_dir.resolve().name}.",
+        language=text.language,
         text=text,
         model=model,
         speakers=speakers or base.speakers,
     )
-    spec = RunSpec("finetune", str(data_dir.resolve()), voice, train or TrainConfig.finetune(),
+    spec = RunSpec("finetune", str(data_dir.resolve()), voice, train or finetune_config(data_dir),
                    base_voice=base_spec)  # fmt: skip
     return spec, base, base_dir
 
@@ -252,7 +308,7 @@ def _prepare(spec: RunSpec, run_dir: Path, calls: Callbacks) -> PreparedDataset:
         calls.on_stage("preparing features")
     return prepare_dataset(
         spec.data_dir, run_dir, text=spec.voice.text, audio=spec.voice.audio,
-        on_progress=calls.on_prepare,
+        options=PrepareOptions(val_fraction=spec.train.val_fraction), on_progress=calls.on_prepare,
     )  # fmt: skip
 
 
@@ -351,11 +407,14 @@ def train(
 
 
 def _warm_started(
-    data_dir: Path, base_voice: str, *, name: str | None, train: TrainConfig | None
-) -> tuple[RunSpec, VoiceConfig, Callable[[], GlowTTS]]:
+    data_dir: Path, base_voice: str, *, name: str | None, train: TrainConfig | None,
+    language: str | None = None,
+) -> tuple[RunSpec, VoiceConfig, Callable[[], GlowTTS]]:  # fmt: skip
     """The fine-tune plan for ``data_dir`` from ``base_voice``, the base voice's config, and
     the model it starts from."""
-    spec, base, base_dir = plan_finetune(data_dir, base_voice, name=name, train=train)
+    spec, base, base_dir = plan_finetune(
+        data_dir, base_voice, name=name, train=train, language=language
+    )
     _, rows = speaker_table(base, spec.voice.speakers)
 
     def make_model() -> GlowTTS:
@@ -372,12 +431,25 @@ def finetune(
     data_dir: Path, base_voice: str, run_dir: Path, *, device: torch.device,
     calls: Callbacks | None = None, name: str | None = None,
     train_cfg: TrainConfig | None = None, max_steps: int | None = None,
+    overrides: Mapping[str, Any] | None = None, language: str | None = None,
+    allow_little_data: bool = False,
 ) -> tuple[TrainResult, Path | None]:  # fmt: skip
-    """Fine-tune ``base_voice`` on ``data_dir`` (or resume the run in ``run_dir``)."""
+    """Fine-tune ``base_voice`` on ``data_dir`` (or resume the run in ``run_dir``).
+
+    ``train_cfg`` is used as given; without it, the defaults for the data's size
+    (:func:`finetune_config`) with ``overrides`` on top. A new run on less audio than
+    :data:`FINETUNE_MIN_SECONDS` stops unless ``allow_little_data``.
+    """
+    if train_cfg is None and overrides:
+        train_cfg = finetune_config(data_dir, overrides)
     existing = RunSpec.read(run_dir)
     if existing is not None:
         return run(existing, run_dir, device=device, calls=calls, max_steps=max_steps)
-    spec, _, make_model = _warm_started(data_dir, base_voice, name=name, train=train_cfg)
+    if not allow_little_data:
+        check_enough_data(data_dir)
+    spec, _, make_model = _warm_started(
+        data_dir, base_voice, name=name, train=train_cfg, language=language
+    )
     return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps,
                make_model=make_model)  # fmt: skip
 

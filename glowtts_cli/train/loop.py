@@ -13,7 +13,7 @@ import logging
 import math
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -78,6 +78,17 @@ class TrainResult:
     """Training losses of the last step."""
     checkpoint: Path | None = None
     """The last checkpoint written."""
+    val_history: list[tuple[int, float]] = field(default_factory=list)
+    """(step, validation loss) of every evaluation of the run; step 0 is the base voice."""
+    stopped_early: bool = False
+    """True when the run stopped because the validation loss no longer improved."""
+
+    @property
+    def best_step(self) -> int | None:
+        """The step of the lowest validation loss (what ``best.pt`` holds)."""
+        if not self.val_history:
+            return None
+        return min(self.val_history, key=lambda item: (item[1], item[0]))[0]
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,36 @@ def alignable(prepared: PreparedDataset, n_sqz: int) -> tuple[PreparedDataset, t
     return prepared, dropped
 
 
+def freeze_parts(model: GlowTTS, parts: Sequence[str]) -> list[nn.Parameter]:
+    """Turn off the gradients of the named top-level parts (``encoder``, ``duration``,
+    ``decoder``); returns the parameters left to train."""
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(name.split(".", 1)[0] not in parts)
+    return [p for p in model.parameters() if p.requires_grad]
+
+
+def to_voice_speakers(prepared: PreparedDataset, speakers: tuple[str, ...]) -> PreparedDataset:
+    """The dataset with speaker ids as rows of the voice's speaker table.
+
+    Prepared ids index the data's own speaker list; a fine-tuned voice may hold more speakers
+    (its base voice's first), so a name's row there can differ.
+    """
+    if not prepared.speakers or prepared.speakers == speakers:
+        return prepared
+    missing = [name for name in prepared.speakers if name not in speakers]
+    if missing:
+        raise TrainingError(
+            f"The data's speakers {missing[:10]} are not in the voice's speaker table.",
+            hint="Start a new run folder: the data's speakers changed after the run began.",
+        )
+    rows = [speakers.index(name) for name in prepared.speakers]
+
+    def moved(utts: tuple[PreparedUtterance, ...]) -> tuple[PreparedUtterance, ...]:
+        return tuple(dataclasses.replace(u, speaker=rows[u.speaker]) for u in utts)
+
+    return dataclasses.replace(prepared, train=moved(prepared.train), val=moved(prepared.val))
+
+
 class _StepRate:
     """Steps per second, smoothed over the last ~10 steps."""
 
@@ -192,6 +233,7 @@ class Trainer:
         self.model: nn.Module = self.raw
         self.evaluate_audio = evaluate_audio
         prepared, self.too_short = alignable(prepared, model.cfg.decoder.n_sqz)
+        prepared = to_voice_speakers(prepared, voice.speakers)
         self.train_set = TextMelDataset(prepared, "train")
         self.val_set = TextMelDataset(prepared, "val")
         if len(self.train_set) == 0:
@@ -208,7 +250,7 @@ class Trainer:
             bucket_batches=train.bucket_batches,
         )
         self.optimizer = torch.optim.Adam(
-            self.raw.parameters(), lr=1.0, betas=train.betas, eps=train.eps
+            freeze_parts(self.raw, train.freeze), lr=1.0, betas=train.betas, eps=train.eps
         )
         self._lr = learning_rate_at(train, model.cfg.encoder.hidden_channels)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr)
@@ -216,6 +258,9 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.step = 0
         self.best_val: float | None = None
+        self.val_history: list[tuple[int, float]] = []
+        self.evals_since_best = 0
+        """Evaluations since the validation loss last improved (early stopping)."""
         self.bad_steps = 0
         self.ddi_pending = from_scratch and train.ddi
         """Data-dependent init still to do (once, on the first batch of a run from scratch)."""
@@ -240,6 +285,8 @@ class Trainer:
             # Each process draws its own dropout masks: keep every process's generators.
             "rng_ranks": gather_objects(rng_state()) if self.dist.world_size > 1 else [],
             "best_val": self.best_val,
+            "val_history": [list(item) for item in self.val_history],
+            "evals_since_best": self.evals_since_best,
             "voice": to_dict(self.voice),
             "train": to_dict(self.cfg),
         }
@@ -256,6 +303,8 @@ class Trainer:
         set_rng_state(ranks[self.dist.rank] if same_job else state["rng"])
         self.step = int(state["step"])
         self.best_val = state.get("best_val")
+        self.val_history = [(int(s), float(v)) for s, v in state.get("val_history", [])]
+        self.evals_since_best = int(state.get("evals_since_best", 0))
 
     def resume_if_possible(self) -> bool:
         """Load the newest checkpoint of the run folder; False if there is none."""
@@ -343,8 +392,8 @@ class Trainer:
     # -- evaluation ----------------------------------------------------------------------------
 
     @torch.no_grad()
-    def evaluate(self) -> float | None:
-        """Validation loss, plus an alignment image, mel images and an audio sample."""
+    def evaluate(self, *, media: bool = True) -> float | None:
+        """Validation loss, plus (with ``media``) an alignment image, mel images and a sample."""
         if len(self.val_set) == 0:
             return None
         self.raw.eval()
@@ -361,7 +410,7 @@ class Trainer:
             val = sum(totals) / len(totals)
             if self.dist.world_size > 1:  # identical on every process, so all agree on "best"
                 val = float(all_reduce_mean(torch.tensor(val, device=self.device)))
-            if first is not None and self.dist.is_main:
+            if media and first is not None and self.dist.is_main:
                 self._eval_media(*first)
             return val
         finally:
@@ -392,8 +441,10 @@ class Trainer:
         self._rate = _StepRate()
         losses: Losses | None = None
         try:
+            if self.step == 0 and not self.from_scratch and not self.val_history:
+                self._evaluate_base()
             with _StopFlag() as stop:
-                while self.step < self.cfg.max_steps:
+                while not self._finished():
                     batches_done = 0
                     for batch in self._batches():
                         losses, report = self._step(batch)
@@ -405,19 +456,57 @@ class Trainer:
                         if self._stop_requested(stop):
                             self._save(batches_done)
                             raise KeyboardInterrupt
-                        if self.step >= self.cfg.max_steps:
+                        if self._finished():
                             break
                     else:
                         self.sampler.set_epoch(self.sampler.epoch + 1)
                         continue
-                    self._save(batches_done)
+                    self._save(batches_done, best=self._evaluate_last())
         finally:
             self.log.close()
         last = {} if losses is None else {
             "loss": float(losses.total.detach()), "mle": float(losses.mle.detach()),
             "duration": float(losses.duration.detach()),
         }  # fmt: skip
-        return TrainResult(self.step, self.best_val, last, self.last_checkpoint)
+        return TrainResult(
+            self.step, self.best_val, last, self.last_checkpoint, list(self.val_history),
+            self.stopped_early,
+        )  # fmt: skip
+
+    @property
+    def stopped_early(self) -> bool:
+        """Whether ``patience`` evaluations in a row brought no lower validation loss."""
+        return 0 < self.cfg.patience <= self.evals_since_best
+
+    def _finished(self) -> bool:
+        return self.step >= self.cfg.max_steps or self.stopped_early
+
+    def _evaluate_base(self) -> None:
+        """Validation loss of the starting weights (a fine-tune's base voice), saved as the
+        first best checkpoint: a fine-tune that never improves on it exports the base voice
+        rather than a worse one."""
+        val = self.evaluate(media=False)
+        if val is not None and math.isfinite(val):
+            self._record_val(val)
+            self._save(0, best=True)
+
+    def _evaluate_last(self) -> bool:
+        """Score the final weights too (unless this step was just scored), so that the best
+        checkpoint is chosen among every candidate; True when they are the best."""
+        if self.val_history and self.val_history[-1][0] == self.step:
+            return False
+        val = self.evaluate(media=False)
+        return val is not None and self._record_val(val)
+
+    def _record_val(self, val: float) -> bool:
+        """Log one validation loss; True when it is the best so far."""
+        self.val_history.append((self.step, val))
+        self.log.scalars(self.step, {"loss": val}, prefix="val")
+        if math.isfinite(val) and (self.best_val is None or val < self.best_val):
+            self.best_val, self.evals_since_best = val, 0
+            return True
+        self.evals_since_best += 1
+        return False
 
     def _step(self, batch: Batch) -> tuple[Losses, StepReport]:
         """DDI if due, one optimizer update, and its report."""
@@ -451,11 +540,10 @@ class Trainer:
                  "lr": report.learning_rate, "steps_per_second": report.steps_per_second},
             )  # fmt: skip
         best = False
-        if step % self.cfg.eval_every == 0:
-            val = self.evaluate()
-            if val is not None:
-                self.log.scalars(step, {"loss": val}, prefix="val")
-                if math.isfinite(val) and (self.best_val is None or val < self.best_val):
-                    self.best_val, best = val, True
+        scored, sampled = step % self.cfg.eval_every == 0, step % self.cfg.sample_every == 0
+        if scored or sampled:
+            val = self.evaluate(media=sampled)
+            if scored and val is not None:
+                best = self._record_val(val)
         if step % self.cfg.checkpoint_every == 0 or best:
             self._save(batches_done, best=best)

@@ -13,7 +13,6 @@ import torch
 from torch.nn.utils import parametrize
 
 from glowtts_cli.config import ModelConfig, TextConfig, VoiceConfig
-from glowtts_cli.errors import TrainingError
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.state_dict import load_state_dict_strict
 
@@ -62,18 +61,19 @@ def grow_embedding(
     return grown
 
 
+MULTI_SPEAKER_GIN = 256
+"""Speaker embedding width for multi-speaker models (the official LibriTTS model used 256)."""
+
+
 def speaker_table(
     base: VoiceConfig, data_speakers: Sequence[str]
 ) -> tuple[tuple[str, ...], list[int | None]]:
     """Speaker names of the fine-tuned model, and for each the base row it starts from (None =
-    a new speaker, initialised to the mean of the base speakers)."""
+    a new speaker: the mean of the base speakers, or for a single-speaker base a fresh
+    embedding whose conditioning starts with no effect, see :func:`warm_start`)."""
     if not base.model.multi_speaker:
         if len(data_speakers) > 1:
-            raise TrainingError(
-                f"The base voice has one speaker; the data has {len(data_speakers)}.",
-                hint="Fine-tune one speaker at a time, or train a multi-speaker model from "
-                "scratch with `glowtts train`.",
-            )
+            return tuple(data_speakers), [None] * len(data_speakers)
         return (), []
     names = list(base.speakers) or [str(i) for i in range(base.model.n_speakers)]
     rows: list[int | None] = list(range(len(names)))
@@ -82,6 +82,30 @@ def speaker_table(
             names.append(speaker)
             rows.append(None)
     return tuple(names), rows
+
+
+def speaker_model(base: ModelConfig, text: TextConfig, speakers: Sequence[str]) -> ModelConfig:
+    """The fine-tuned model's config: the base one with the grown symbol table and speaker
+    table (a single-speaker base gains speaker conditioning of :data:`MULTI_SPEAKER_GIN`)."""
+    n_speakers = max(len(speakers), base.n_speakers)
+    gin = base.gin_channels or (MULTI_SPEAKER_GIN if n_speakers > 1 else 0)
+    return dataclasses.replace(base, n_vocab=text.n_vocab, n_speakers=n_speakers, gin_channels=gin)
+
+
+def _grow_conditioning(state: dict[str, torch.Tensor], model: GlowTTS) -> None:
+    """Speaker conditioning for a base that had none, starting with no effect at all: the
+    coupling layers' ``cond_layer`` has weight-norm gain 0 and bias 0 (so ``w = 0``, while the
+    gain still gets gradients), the duration predictor's new input columns are 0, and the
+    speaker table is freshly drawn. The model starts as the base voice for every speaker."""
+    fresh = model.state_dict()
+    for key, value in fresh.items():
+        if key == "duration.conv_1.weight":
+            grown = torch.zeros_like(value)  # [F, C + G, k]: base columns first, then g's
+            grown[:, : state[key].shape[1]] = state[key]
+            state[key] = grown
+        elif key not in state:
+            cond_gain = ".cond_layer" in key and (key.endswith(_G) or key.endswith(".bias"))
+            state[key] = torch.zeros_like(value) if cond_gain else value
 
 
 def warm_start(
@@ -98,18 +122,18 @@ def warm_start(
     base_model = GlowTTS(base.model)
     load_state_dict_strict(base_model, unfold_weight_norm(base_model, folded), source="base voice")
     state = dict(base_model.state_dict())
-    cfg = dataclasses.replace(
-        base.model, n_vocab=text.n_vocab, n_speakers=max(len(speakers), base.model.n_speakers)
-    )
+    cfg = speaker_model(base.model, text, speakers)
     if text.symbols != base.text.symbols:
         state["encoder.emb.weight"] = grow_embedding(
             state["encoder.emb.weight"], base.text, text, generator=generator
         )
-    if cfg.multi_speaker and len(speakers) > base.model.n_speakers:
+    if base.model.multi_speaker and len(speakers) > base.model.n_speakers:
         table = state["emb_g.weight"]
         mean = table.mean(dim=0)
         state["emb_g.weight"] = torch.stack([table[r] if r is not None else mean for r in rows])
     torch.manual_seed(seed)
     model = GlowTTS(cfg)
+    if cfg.gin_channels and not base.model.gin_channels:
+        _grow_conditioning(state, model)
     load_state_dict_strict(model, state, source="base voice")
     return cfg, model

@@ -1,0 +1,179 @@
+"""Fine-tuning on little data: frozen parts, the base voice's held-out loss, early stopping,
+the best checkpoint, the data floor, defaults by data size, scoring helpers (issue 14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from train_helpers import make_trainer, parameters, quiet, tone_dataset
+
+from glowtts_cli.config import FINETUNE_SMALL_DATA_SECONDS, TrainConfig
+from glowtts_cli.data.issues import issue_kind
+from glowtts_cli.data.validate import FINETUNE_GOOD_SECONDS, FINETUNE_MIN_SECONDS, check_dataset
+from glowtts_cli.errors import ConfigError, TrainingError
+from glowtts_cli.train.checkpoint import BEST_NAME, checkpoint_dir, load_checkpoint
+from glowtts_cli.train.finetune import check_enough_data, finetune_config
+from glowtts_cli.train.voice_metrics import word_error_rate, words
+
+
+def test_issue_14_frozen_parts_stay_and_the_rest_learns(tmp_path: Path) -> None:
+    prepared = tone_dataset(tmp_path, 4)
+    cfg = quiet(max_steps=2, ddi=False, freeze=("encoder", "duration"))
+    trainer = make_trainer(tmp_path, prepared, cfg, from_scratch=False)
+    before = parameters(trainer.raw)
+    trainer.run()
+    after = parameters(trainer.raw)
+    for name in before:
+        moved = not torch.equal(before[name], after[name])
+        assert moved == name.startswith("decoder."), name
+    optimised = {id(p) for g in trainer.optimizer.param_groups for p in g["params"]}
+    assert optimised == {id(p) for n, p in trainer.raw.named_parameters() if n.startswith("dec")}
+
+
+def test_issue_14_a_finetune_that_only_gets_worse_keeps_the_base_weights(tmp_path: Path) -> None:
+    """The base voice is scored at step 0 and saved as best; a far too high rate makes every
+    later held-out loss worse, so patience stops the run and best.pt holds the base weights."""
+    prepared = tone_dataset(tmp_path, 4, 2)
+    cfg = quiet(max_steps=50, ddi=False, learning_rate=0.5, eval_every=1, patience=2)
+    trainer = make_trainer(tmp_path, prepared, cfg, from_scratch=False)
+    start = parameters(trainer.raw)
+    result = trainer.run()
+    assert result.stopped_early and result.step == 2
+    assert [s for s, _ in result.val_history] == [0, 1, 2] and result.best_step == 0
+    assert result.best_val_loss == result.val_history[0][1]
+    best = load_checkpoint(checkpoint_dir(tmp_path) / BEST_NAME)
+    assert best["step"] == 0
+    for name, value in start.items():
+        assert torch.equal(best["model"][name], value), name
+
+    resumed = make_trainer(tmp_path, prepared, cfg, from_scratch=False)
+    assert resumed.resume_if_possible()
+    again = resumed.run()  # patience was already spent: nothing more to do
+    assert again.step == 2 and again.stopped_early and again.val_history == result.val_history
+
+
+def test_issue_14_held_out_history_survives_a_resume(tmp_path: Path) -> None:
+    prepared = tone_dataset(tmp_path, 4, 2)
+    cfg = quiet(max_steps=2, ddi=False, eval_every=1, checkpoint_every=1)
+    first = make_trainer(tmp_path, prepared, cfg, from_scratch=False).run()
+    longer = TrainConfig(**{**cfg.__dict__, "max_steps": 3})
+    trainer = make_trainer(tmp_path, prepared, longer, from_scratch=False)
+    assert trainer.resume_if_possible()
+    result = trainer.run()
+    assert [s for s, _ in result.val_history] == [0, 1, 2, 3]
+    assert result.val_history[:3] == first.val_history
+
+
+def test_issue_14_samples_follow_their_own_interval(tmp_path: Path) -> None:
+    prepared = tone_dataset(tmp_path, 4, 2)
+    cfg = quiet(max_steps=4, ddi=False, eval_every=1, sample_every=2)
+    make_trainer(tmp_path, prepared, cfg, from_scratch=False).run()
+    sampled = sorted(p.name for p in (tmp_path / "eval").iterdir())
+    assert sampled == ["step_00000002", "step_00000004"]
+
+
+def test_issue_14_finetune_defaults_follow_the_amount_of_audio() -> None:
+    little = TrainConfig.finetune(audio_seconds=40.0)
+    plenty = TrainConfig.finetune(audio_seconds=FINETUNE_SMALL_DATA_SECONDS + 1)
+    assert little.freeze == ("encoder", "duration") and plenty.freeze == ()
+    assert little.scheduler == "constant" and not little.ddi and little.patience > 0
+    assert TrainConfig.finetune(audio_seconds=40.0, freeze=()).freeze == ()
+    with pytest.raises(ConfigError, match=r"train\.freeze"):
+        TrainConfig(freeze=("encoder", "speakers"))
+    with pytest.raises(ConfigError, match="not all"):
+        TrainConfig(freeze=("encoder", "duration", "decoder"))
+
+
+def _clips(folder: Path, seconds: list[float]) -> Path:
+    (folder / "wavs").mkdir(parents=True)
+    lines = []
+    rng = np.random.default_rng(0)
+    for i, length in enumerate(seconds):
+        t = np.arange(int(16000 * length)) / 16000
+        tone = 0.3 * np.sin(2 * np.pi * (150 + 50 * rng.random()) * t) * (1 + 0.5 * np.sin(3 * t))
+        sf.write(folder / "wavs" / f"c{i}.wav", tone.astype(np.float32), 16000)
+        lines.append(f"c{i}|Some words spoken here, {i}.")
+    (folder / "metadata.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    return folder
+
+
+def test_issue_14_too_little_audio_is_refused_with_the_numbers(tmp_path: Path) -> None:
+    short = _clips(tmp_path / "short", [3.0, 3.0, 2.0])
+    with pytest.raises(TrainingError) as info:
+        check_enough_data(short)
+    needed = FINETUNE_MIN_SECONDS - 8
+    assert "8 s of audio" in info.value.message and f"{needed:.0f} s more" in info.value.message
+    assert info.value.hint is not None and "--allow-little-data" in info.value.hint
+    enough = _clips(tmp_path / "enough", [5.0] * (int(FINETUNE_MIN_SECONDS) // 5 + 1))
+    check_enough_data(enough)
+    assert finetune_config(enough).freeze == ("encoder", "duration")
+
+
+def test_issue_14_dataset_check_warns_about_little_audio(tmp_path: Path) -> None:
+    report = check_dataset(_clips(tmp_path / "short", [3.0, 3.0, 2.0]), workers=1)
+    (note,) = [i for i in report.issues if issue_kind(i) == "little_audio"]
+    assert note.severity == "warning" and report.ok
+    assert "3 clip(s), 8 s of audio" in note.problem and "too little to fine-tune" in note.problem
+    between = (FINETUNE_MIN_SECONDS + FINETUNE_GOOD_SECONDS) / 2
+    report = check_dataset(_clips(tmp_path / "some", [10.0] * int(between // 10)), workers=1)
+    (note,) = [i for i in report.issues if issue_kind(i) == "little_audio"]
+    good = f"{FINETUNE_GOOD_SECONDS / 60:.0f} minutes or more"
+    assert "enough to fine-tune" in note.problem and good in note.problem
+    plenty = [10.0] * (int(FINETUNE_GOOD_SECONDS) // 10 + 1)
+    report = check_dataset(_clips(tmp_path / "plenty", plenty), workers=1)
+    assert "little_audio" not in [issue_kind(i) for i in report.issues]
+
+
+def test_word_error_rate_counts_substitutions_deletions_and_insertions() -> None:
+    assert word_error_rate(["a b c d"], ["a x c d"]) == 0.25
+    assert word_error_rate(["a b c d"], ["a c d"]) == 0.25
+    assert word_error_rate(["a b"], ["a b c d"]) == 1.0
+    assert word_error_rate(["a b", "c d e f"], ["a b", "c d e f"]) == 0.0
+    assert words("The harbour's 2 lights—bright!") == "the harbour's two lights bright"
+
+
+def test_issue_14_new_speakers_on_a_single_speaker_voice_start_as_that_voice(
+    tiny_voice_dir: Path,
+) -> None:
+    """A single-speaker base gains a speaker table and conditioning that starts with no effect:
+    every new speaker speaks exactly as the base voice until training moves them apart."""
+    from glowtts_cli.train.warmstart import speaker_table, warm_start
+    from glowtts_cli.voice_folder import load_model_state, read_voice_config
+
+    base = read_voice_config(tiny_voice_dir)
+    names, rows = speaker_table(base, ("ann", "bob"))
+    assert names == ("ann", "bob") and rows == [None, None]
+    cfg, model = warm_start(base, load_model_state(tiny_voice_dir), text=base.text,
+                            speakers=names, rows=rows, seed=0)  # fmt: skip
+    assert cfg.n_speakers == 2 and cfg.gin_channels > 0
+    from glowtts_cli.model.glow_tts import GlowTTS
+    from glowtts_cli.train.warmstart import unfold_weight_norm
+
+    plain = GlowTTS(base.model)
+    plain.load_state_dict(unfold_weight_norm(plain, load_model_state(tiny_voice_dir)))
+    x, x_lengths = torch.randint(1, base.text.n_vocab, (2, 7)), torch.tensor([7, 5])
+    expected = plain.eval().infer(x, x_lengths, noise_scale=0.0)
+    model.eval()
+    g = model.speaker_embedding(torch.tensor([0, 1]))
+    assert not torch.allclose(g[0], g[1])
+    got = model.infer(x, x_lengths, g=g, noise_scale=0.0)
+    assert torch.equal(got.y_lengths, expected.y_lengths)
+    torch.testing.assert_close(got.y, expected.y, atol=1e-5, rtol=0)
+
+
+def test_issue_14_finetune_onto_another_language(tiny_voice_dir: Path, tmp_path: Path) -> None:
+    """``language`` switches the espeak language; the symbols it needs are added at the end."""
+    from glowtts_cli.train.finetune import plan_finetune
+    from glowtts_cli.voice_folder import read_voice_config
+
+    data = _clips(tmp_path / "de", [3.0, 3.0])
+    (data / "metadata.csv").write_text("c0|Grüße aus München.\nc1|Ich möchte Brötchen.\n")
+    spec, base, _ = plan_finetune(data, str(tiny_voice_dir), language="de")
+    assert spec.voice.language == spec.voice.text.language == "de"
+    assert spec.voice.text.symbols[: len(base.text.symbols)] == base.text.symbols
+    assert spec.voice.model.n_vocab == spec.voice.text.n_vocab
+    assert read_voice_config(tiny_voice_dir).language == "en-us"
