@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import os
 import re
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
@@ -82,20 +83,39 @@ class SynthesisOptions:
         _check_range("noise_scale", self.noise_scale, *NOISE_SCALE_RANGE, low_open=False)
         _check_range("length_scale", self.length_scale, *LENGTH_SCALE_RANGE, low_open=False)
         _check_range("sentence_silence", self.sentence_silence, 0.0, MAX_SENTENCE_SILENCE)
+        check_seed(self.seed)
+
+
+MAX_SEED = 2**63 - 1
+"""Largest seed (torch generators take a signed 64-bit seed)."""
+
+
+def check_seed(seed: object) -> None:
+    """A seed is None or a whole number from 0 to :data:`MAX_SEED`; ConfigError otherwise."""
+    if seed is None:
+        return
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(
+            f"seed must be a whole number from 0 to 2**63-1, got {seed!r}.",
+            hint="Any such number gives its own reproducible audio; leave it out for random.",
+        )
 
 
 def _check_range(
     name: str, value: float | None, low: float, high: float, *, low_open: bool = False
 ) -> None:
+    """Library errors name the parameter (``noise_scale``); the CLI and server map it."""
     if value is None:
         return
-    flag = f"--{name.replace('_', '-')}"
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise ConfigError(f"{flag} must be a finite number, got {value!r}.")
+        raise ConfigError(
+            f"{name} must be a finite number, got {value!r}.",
+            hint=f"Give a number from {low:g} to {high:g}, or leave it out for the voice's value.",
+        )
     if value < low or value > high or (low_open and value == low):
         raise ConfigError(
-            f"{flag} must be between {low:g} and {high:g}, got {value:g}.",
-            hint="The voice's recommended value is used when the option is left out.",
+            f"{name} must be between {low:g} and {high:g}, got {value:g}.",
+            hint="The voice's recommended value is used when it is left out.",
         )
 
 
@@ -119,6 +139,9 @@ class Audio:
 
     def save(self, path: str | Path) -> Path:
         """Write WAV, FLAC or OGG (by extension), atomically."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise ConfigError(f"Audio.save needs a file path, got {path!r}.",
+                              hint="Pass a path ending in .wav, .flac or .ogg.")  # fmt: skip
         return save_audio(path, self.samples, self.sample_rate)
 
     def play(self) -> None:

@@ -7,7 +7,9 @@ Every failure a user can cause (missing file, unknown format, bad extension) is 
 
 from __future__ import annotations
 
+import errno
 import io
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,9 +120,43 @@ def save(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
     path = Path(path)
     fmt = _write_format(path)
     samples = _checked_samples(audio)
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        sf.write(handle, samples, sample_rate, format=fmt[0], subtype=fmt[1])
+    try:
+        with atomic_path(path) as tmp:  # by name: libsndfile reports a full disk as an error
+            sf.write(str(tmp), samples, sample_rate, format=fmt[0], subtype=fmt[1])
+    except (OSError, sf.LibsndfileError) as e:
+        raise write_error(path, e) from e
     return path
+
+
+def write_error(path: Path, error: BaseException) -> AudioFormatError:
+    """Why writing ``path`` failed, in words that name ``path`` (never its temporary file)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if isinstance(error, FileNotFoundError) and folder.is_dir():
+        reason = f"the folder {folder} does not accept new files"
+    elif _is_full(error, folder):
+        reason = "the disk is full"
+    elif isinstance(error, OSError):
+        reason = (error.strerror or str(error)).rstrip(".").lower()
+    else:
+        reason = f"the audio library failed ({str(error).rstrip('.')})"
+    free = "Free some space or choose" if reason == "the disk is full" else "Choose"
+    return AudioFormatError(
+        f"Cannot write {path}: {reason}.",
+        hint=f"{free} another path; any file already there is unchanged.",
+    )
+
+
+def _is_full(error: BaseException, folder: Path) -> bool:
+    if isinstance(error, OSError):
+        return error.errno == errno.ENOSPC
+    return _disk_full(folder)  # libsndfile says "System error" and gives no errno
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < 64 * 1024
+    except OSError:
+        return False
 
 
 def to_wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
@@ -132,6 +168,16 @@ def to_wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
 
 def _write_format(path: Path) -> tuple[str, str]:
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise AudioFormatError(
+            f"Cannot write {path}: it is a folder.",
+            hint=f"Name a file in it, e.g. {path / 'out.wav'}.",
+        )
+    if not suffix:
+        raise AudioFormatError(
+            f"Cannot write {path}: its name has no extension to tell the format.",
+            hint=f"End it with one of: {', '.join(WRITE_FORMATS)}.",
+        )
     if suffix not in WRITE_FORMATS:
         raise AudioFormatError(
             f"Cannot write audio as '{suffix or path.name}'.",

@@ -9,6 +9,7 @@ byte stream (``--out -``): a streaming WAV header first, then samples as they co
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import struct
@@ -19,13 +20,18 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from glowtts_cli.audio.io import _write_format
+from glowtts_cli.audio.io import _write_format, write_error
 from glowtts_cli.errors import AudioFormatError
 from glowtts_cli.files import atomic_path
 
 
 def check_writable(path: Path) -> None:
     """Fail early (before any synthesis) if ``path`` cannot be written in a known format."""
+    if path.is_dir():
+        raise AudioFormatError(
+            f"Cannot write {path}: it is a folder.",
+            hint=f"Name a file in it, e.g. {path / 'out.wav'}.",
+        )
     _write_format(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -49,26 +55,37 @@ class StreamingAudioWriter:
         self.path = Path(path)
         check_writable(self.path)
         fmt, subtype = _write_format(self.path)
-        self._staged = atomic_path(self.path)
+        try:
+            self._staged = atomic_path(self.path)
+        except OSError as e:  # a folder that takes no new files (/proc), or a full disk
+            raise write_error(self.path, e) from e
         try:
             self._file: Any = sf.SoundFile(
                 self._staged.tmp, "w", sample_rate, channels=1, format=fmt, subtype=subtype
             )
         except (sf.LibsndfileError, OSError) as e:
             self._staged.discard()
-            raise AudioFormatError(f"Cannot write {self.path}: {e}") from e
+            raise write_error(self.path, e) from e
         self.frames = 0
 
     def write(self, samples: npt.NDArray[np.float32]) -> None:
         """Append samples (clipped to [-1, 1] so 16-bit PCM cannot wrap around)."""
         chunk = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
-        self._file.write(chunk)
+        try:
+            self._file.write(chunk)
+        except (sf.LibsndfileError, OSError) as e:  # a full disk: nothing is left behind
+            self.abort()
+            raise write_error(self.path, e) from e
         self.frames += len(chunk)
 
     def close(self) -> Path:
         """Finish the file and move it into place."""
-        self._file.close()
-        return self._staged.commit()
+        try:
+            self._file.close()
+            return self._staged.commit()
+        except (sf.LibsndfileError, OSError) as e:
+            self.abort()
+            raise write_error(self.path, e) from e
 
     def abort(self) -> None:
         """Drop everything written so far; the target path is left untouched."""
@@ -103,16 +120,31 @@ class WavStreamWriter:
         self._sample_rate = sample_rate
         self._start = _patch_position(stream)
         self.frames = 0
-        self._stream.write(_wav_header(sample_rate, None))
+        self._send(_wav_header(sample_rate, None))
 
     def write(self, samples: npt.NDArray[np.float32]) -> None:
         """Append samples (clipped to [-1, 1]) and flush them to the reader."""
         chunk = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
         buffer = io.BytesIO()
         sf.write(buffer, chunk, self._sample_rate, format="RAW", subtype="PCM_16")
-        self._stream.write(buffer.getvalue())
-        self._stream.flush()
+        self._send(buffer.getvalue())
         self.frames += len(chunk)
+
+    def _send(self, data: bytes) -> None:
+        """Write and flush; a reader going away stays a BrokenPipeError (the caller's to take)."""
+        try:
+            self._stream.write(data)
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            name = getattr(self._stream, "name", None)
+            where = "standard output" if name in (None, "<stdout>", 1) else str(name)
+            reason = "the disk is full" if e.errno == errno.ENOSPC else e.strerror or str(e)
+            raise AudioFormatError(
+                f"Cannot write the audio to {where}: {reason}.",
+                hint="Free some space, or send the audio elsewhere.",
+            ) from e
 
     def close(self) -> None:
         """Flush; on a seekable stream write the real sizes into the header."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,6 +14,31 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from glowtts_cli.errors import DatasetError, GlowTTSError, Issue
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def naming_flags(*names: str) -> Callable[[_Command], _Command]:
+    """Decorate a command whose library errors name parameters (``noise_scale must be ...``):
+    they are re-raised naming the command's flags (``--noise-scale must be ...``)."""
+    pattern = re.compile(r"(?<![.\w])(" + "|".join(map(re.escape, names)) + r")(?= must\b)")
+
+    def to_flags(text: str) -> str:
+        return pattern.sub(lambda m: "--" + m[1].replace("_", "-"), text)
+
+    def decorate(command: _Command) -> _Command:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return command(*args, **kwargs)
+            except GlowTTSError as e:
+                e.message = to_flags(e.message)
+                e.hint = to_flags(e.hint) if e.hint else e.hint
+                raise
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 @functools.cache

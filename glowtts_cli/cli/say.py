@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from glowtts_cli.cli.console import err_console, progress_callback
+from glowtts_cli.cli.console import err_console, naming_flags, progress_callback
 from glowtts_cli.cli.textinput import read_text
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ PLAY_CHUNK_FRAMES = 64
 """Mel frames per vocoder piece when playing (~0.74 s of audio)."""
 
 
+@naming_flags("noise_scale", "length_scale", "sentence_silence", "seed", "threads")
 def say(
     text: str | None = typer.Argument(
         None, help="Text to speak; '-' or piped input reads standard input.", show_default=False

@@ -47,11 +47,19 @@ def set_inference_threads(n_threads: int | None = None) -> int:
     """Set torch's intra-op thread count (``None`` = :func:`default_threads`) and return it."""
     import torch
 
-    n = default_threads() if n_threads is None else n_threads
-    if n < 1:
-        raise ConfigError(f"The thread count must be >= 1, got {n}.")
+    n = default_threads() if n_threads is None else check_threads(n_threads)
     torch.set_num_threads(n)
     return n
+
+
+def check_threads(n_threads: object) -> int:
+    """A thread count is a whole number of at least 1; ConfigError (naming ``threads``) else."""
+    if not isinstance(n_threads, int) or isinstance(n_threads, bool) or n_threads < 1:
+        raise ConfigError(
+            f"threads must be a whole number of at least 1, got {n_threads!r}.",
+            hint="Leave it out for min(cores, 4); 1 is fastest on a busy shared machine.",
+        )
+    return n_threads
 
 
 def _usable_cpus() -> int:
