@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Literal, TypeVar
 
 import torch
+from torch import nn
+from torch.nn.utils import parametrize
 
 from glowtts_cli.errors import CheckpointError
 
@@ -68,3 +70,17 @@ def fold_weight_norm_state(state_dict: Mapping[str, torch.Tensor]) -> dict[str, 
     if orphans:
         raise CheckpointError(f"Weight-norm tensor(s) without weight_g: {', '.join(orphans[:10])}.")
     return out
+
+
+def fold_weight_norm(module: nn.Module) -> nn.Module:
+    """Replace every weight-normalised ``weight`` in ``module`` by the plain tensor it computes.
+
+    Outputs are unchanged; the state-dict keys become ``<layer>.weight`` instead of
+    ``<layer>.parametrizations.weight.original0/1``. Use it before inference and export; a folded
+    model cannot load an unfolded state dict (fold the model first, then load). Returns ``module``,
+    in place.
+    """
+    for sub in module.modules():
+        if parametrize.is_parametrized(sub, "weight"):
+            parametrize.remove_parametrizations(sub, "weight", leave_parametrized=True)
+    return module

@@ -1,20 +1,18 @@
 """Flow decoder: squeeze -> n_blocks x [ActNorm, InvConvNear, AffineCoupling] -> unsqueeze.
 
 The invertible map between mel frames ``y`` and latents ``z`` of Glow-TTS (Kim et al. 2020, section
-3.3, eq. 1-2): forward for the training likelihood, reverse for synthesis. Also the weight-norm
-folding used before inference and export.
+3.3, eq. 1-2): forward for the training likelihood, reverse for synthesis.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils import parametrize
 
 from glowtts_cli.config import DecoderConfig
 from glowtts_cli.model.flows import ActNorm, AffineCoupling, InvConvNear, squeeze, unsqueeze
 
-__all__ = ["FlowDecoder", "fold_weight_norm"]
+__all__ = ["FlowDecoder"]
 
 
 class FlowDecoder(nn.Module):
@@ -87,17 +85,3 @@ class FlowDecoder(nn.Module):
         for flow in self.flows:
             if isinstance(flow, InvConvNear):
                 flow.store_inverse()
-
-
-def fold_weight_norm(module: nn.Module) -> nn.Module:
-    """Replace every weight-normalised ``weight`` in ``module`` by the plain tensor it computes.
-
-    Outputs are unchanged; the state-dict keys become ``<layer>.weight`` instead of
-    ``<layer>.parametrizations.weight.original0/1``. Use it before inference and export; a folded
-    model cannot load an unfolded state dict (fold the model first, then load). Returns ``module``,
-    in place.
-    """
-    for sub in module.modules():
-        if parametrize.is_parametrized(sub, "weight"):
-            parametrize.remove_parametrizations(sub, "weight", leave_parametrized=True)
-    return module

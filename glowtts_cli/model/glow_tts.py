@@ -16,10 +16,11 @@ from torch import nn
 
 from glowtts_cli.config import ModelConfig
 from glowtts_cli.errors import ConfigError
-from glowtts_cli.model.decoder import FlowDecoder, fold_weight_norm
+from glowtts_cli.model.decoder import FlowDecoder
 from glowtts_cli.model.duration import DurationPredictor
 from glowtts_cli.model.encoder import TextEncoder
 from glowtts_cli.model.layers import generate_path, sequence_mask
+from glowtts_cli.weight_norm import fold_weight_norm
 
 __all__ = ["GlowTTS", "InferOutput", "TrainOutput", "log_likelihood_matrix"]
 

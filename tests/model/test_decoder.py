@@ -7,8 +7,9 @@ import torch
 from torch import nn
 
 from glowtts_cli.config import DecoderConfig
-from glowtts_cli.model.decoder import FlowDecoder, fold_weight_norm
+from glowtts_cli.model.decoder import FlowDecoder
 from glowtts_cli.model.flows import ActNorm, AffineCoupling
+from glowtts_cli.weight_norm import fold_weight_norm
 
 M = 4
 """Mel bins: with n_sqz 2 the flows see 8 channels."""

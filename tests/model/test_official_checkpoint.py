@@ -13,7 +13,6 @@ from safetensors.torch import load_file
 
 from glowtts_cli.config import ModelConfig
 from glowtts_cli.errors import CheckpointError
-from glowtts_cli.model.decoder import fold_weight_norm
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.model.official import (
     from_official_state_dict,
@@ -23,7 +22,7 @@ from glowtts_cli.model.official import (
     to_official_state_dict,
 )
 from glowtts_cli.state_dict import check_state_dict, load_state_dict_strict
-from glowtts_cli.weight_norm import normalize_weight_norm_keys
+from glowtts_cli.weight_norm import fold_weight_norm, normalize_weight_norm_keys
 
 
 def _official(reference_dir: Path) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
