@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
+import math
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -70,7 +71,25 @@ def read_voice_config(voice_dir: Path) -> VoiceConfig:
             f"(expected {SCHEMA_VERSION}).",
             hint="Upgrade glowtts-cli (pip install -U glowtts-cli) or re-export the voice.",
         )
+    not_finite = list(_non_finite(data, ""))
+    if not_finite:
+        raise ConfigError(
+            f"{path}: {', '.join(not_finite[:10])} must be a finite number, not NaN or infinity.",
+            hint="Fix the value in config.json, or re-export the voice.",
+        )
     return from_dict(VoiceConfig, data, where=str(path))
+
+
+def _non_finite(value: object, where: str) -> Iterator[str]:
+    """Dotted keys of the NaN and infinite numbers in a parsed JSON value (JSON allows them)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield where or "value"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _non_finite(item, f"{where}[{i}]")
 
 
 _HUB_LICENSES = frozenset({
@@ -239,9 +258,39 @@ def save_voice(
 
 
 def load_model_state(voice_dir: Path) -> dict[str, torch.Tensor]:
-    """The acoustic model's weights as float32 tensors."""
-    state = load_tensors(voice_dir / MODEL_FILE)
-    return {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
+    """The acoustic model's weights as float32 tensors.
+
+    Raises:
+        CheckpointError: a weight is not floating point (int8 would be cast to nonsense), or
+            holds NaN or infinite values (the voice would speak noise).
+    """
+    path = voice_dir / MODEL_FILE
+    state = load_tensors(path)
+    check_weights(state, source=str(path))
+    return {k: v.float() for k, v in state.items()}
+
+
+def check_weights(state: Mapping[str, torch.Tensor], *, source: str) -> None:
+    """Every weight is floating point and finite, or CheckpointError names the keys."""
+    import torch
+
+    from glowtts_cli.state_dict import listed
+
+    integer = sorted(f"{k} ({v.dtype})".replace("torch.", "") for k, v in state.items()
+                     if not v.is_floating_point())  # fmt: skip
+    if integer:
+        raise CheckpointError(
+            f"{source} holds weights that are not floating point: {listed(integer)}.",
+            hint="Voices store float32, float16 or bfloat16 weights; quantized weights cannot "
+            "be loaded. Re-export the voice.",
+        )
+    broken = sorted(k for k, v in state.items() if not bool(torch.isfinite(v).all()))
+    if broken:
+        raise CheckpointError(
+            f"{source} holds NaN or infinite values in {listed(broken)}.",
+            hint="The weights are damaged (or a training run diverged); re-download or re-export "
+            "the voice.",
+        )
 
 
 def check_voice(voice_dir: Path) -> VoiceConfig:

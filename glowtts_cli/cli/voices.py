@@ -107,10 +107,10 @@ def info(name: str = typer.Argument(..., help="Voice name, folder or org/repo[@r
     """Show a voice's configuration and model card."""
     from glowtts_cli.config import to_dict
     from glowtts_cli.hub import resolve
-    from glowtts_cli.voice_folder import read_voice_config
+    from glowtts_cli.voice_folder import check_voice
 
     resolved = resolve(name)
-    cfg = read_voice_config(resolved.path)
+    cfg = check_voice(resolved.path)  # the weights too: a truncated file is an error, not info
     console = err_console()
     console.print(f"[bold]{cfg.name}[/] ({resolved.origin}) — {resolved.path}")
     console.print(f"language {cfg.language} · license {cfg.license} · {cfg.description}")
@@ -129,8 +129,10 @@ def info(name: str = typer.Argument(..., help="Voice name, folder or org/repo[@r
 def download(name: str = typer.Argument(..., help="Catalog name or org/repo[@rev].")) -> None:
     """Download a voice into the local Hugging Face cache so it works offline."""
     from glowtts_cli.hub import resolve
+    from glowtts_cli.voice_folder import check_voice
 
     resolved = resolve(name)
+    check_voice(resolved.path)  # "ready" only for a voice that loads
     err_console().print(f"[green]ready:[/] {name} → {resolved.path}")
 
 
