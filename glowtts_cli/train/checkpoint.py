@@ -21,6 +21,7 @@ from glowtts_cli.state_dict import load_torch_file
 CHECKPOINT_DIR = "checkpoints"
 BEST_NAME = "best.pt"
 _STEP_FILE = re.compile(r"^step_(\d{8})\.pt$")
+_TEMP_FILE = re.compile(r"^\.(step_\d{8}|best)\.pt\..+\.tmp$")
 
 
 def rng_state() -> dict[str, Any]:
@@ -83,7 +84,18 @@ def save_checkpoint(
         _atomic_save(state, folder / BEST_NAME)
     for old in list_checkpoints(run_dir)[:-keep_last]:
         old.unlink(missing_ok=True)
+    for stale in _temporaries(folder):  # left by a run killed mid-save; this one's are renamed
+        stale.unlink(missing_ok=True)
     return path
+
+
+def _temporaries(folder: Path) -> list[Path]:
+    """Temporary checkpoint files in ``folder`` (``.step_N.pt.<id>.tmp``, ``.best.pt.<id>.tmp``).
+
+    A run's checkpoints are written by one process (rank 0), one at a time: once its own save is
+    renamed into place, every temporary left is another, killed run's.
+    """
+    return sorted(p for p in folder.iterdir() if _TEMP_FILE.match(p.name))
 
 
 def list_checkpoints(run_dir: Path) -> list[Path]:
