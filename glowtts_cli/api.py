@@ -493,12 +493,13 @@ class Voice:
         *,
         chunk_frames: int | None = None,
         timings: bool = False,
+        max_seconds: float | None = None,
     ) -> Generator[Audio, None, None]:
         """``stream`` for an SSML document (``glowtts_cli.text.ssml``): each run of speech at its
         own speed (``prosody rate`` divides the length scale), and each ``<break>`` exactly that
         long between the last word before it and the first after it (the runs' own silences
-        included). Word offsets refer to ``ssml.spoken_text(ssml.parse_ssml(ssml))``, the plain
-        text spoken.
+        included). ``max_seconds`` bounds the whole output as in ``stream``. Word offsets
+        refer to ``ssml.spoken_text(ssml.parse_ssml(ssml))``, the plain text spoken.
 
         Raises:
             TextError: malformed SSML (with line and column) or nothing to say.
@@ -518,7 +519,11 @@ class Voice:
                 max(length_scale / segment.rate, LENGTH_SCALE_RANGE[0]), LENGTH_SCALE_RANGE[1]
             )
             run = dataclasses.replace(options, length_scale=scale, sentence_silence=0.0)
-            for piece in self.stream(text, run, chunk_frames=chunk_frames, timings=True):
+            left = None if max_seconds is None else max(0.0, max_seconds - joiner.seconds)
+            pieces = self.stream(
+                text, run, chunk_frames=chunk_frames, timings=True, max_seconds=left
+            )
+            for piece in pieces:
                 yield from joiner.add(piece)
             joiner.end_run(text)
         yield from joiner.finish()
@@ -607,6 +612,11 @@ class _SsmlJoiner:
         self.cursor = 0
         self.sentences = 0
         self.spoken = False
+
+    @property
+    def seconds(self) -> float:
+        """Output so far."""
+        return self.samples / self.rate
 
     def pause(self, pause: Pause) -> None:
         if pause.seconds > 0 or not pause.sentence_end:

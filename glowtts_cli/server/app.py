@@ -16,6 +16,7 @@ traceback on stderr and answered with a plain 500 message.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -52,6 +53,8 @@ from glowtts_cli.server.params import (
 )
 from glowtts_cli.server.queue import SynthesisQueue, Ticket
 from glowtts_cli.server.registry import VoiceRegistry
+from glowtts_cli.text.ssml import looks_like_ssml, parse_ssml, spoken_text
+from glowtts_cli.text.timings import timings_document
 
 logger = logging.getLogger(__name__)
 
@@ -206,8 +209,15 @@ async def _tts(state: _State, request: Request) -> Response:
         if not isinstance(body, dict):
             raise RequestError('A JSON body must be an object such as {"text": "Hello."}.')
         params.update(body)
+    timings = str(params.pop("timings", "")).lower() in ("1", "true", "yes")
+    if timings and stream:
+        raise RequestError(
+            "timings=1 answers with JSON holding the whole audio; it cannot be streamed.",
+            param="timings",
+            hint="Leave out stream=1 (or timings=1).",
+        )
     speech = parse_simple(params, max_chars=state.settings.max_chars)
-    return await _synthesize(state, request, speech, stream=stream, pcm_rate=None)
+    return await _synthesize(state, request, speech, stream=stream, pcm_rate=None, timings=timings)
 
 
 async def _models(state: _State, request: Request) -> Response:
@@ -253,8 +263,12 @@ async def _synthesize(
     *,
     stream: bool,
     pcm_rate: int | None,
+    timings: bool = False,
 ) -> Response:
-    """Check the voice, take a queue slot, synthesize the first sentence, then answer."""
+    """Check the voice, take a queue slot, synthesize the first sentence, then answer.
+
+    Text that starts with ``<speak>`` is SSML. With ``timings`` the answer is JSON: the audio
+    (base64) and every word's and phoneme's timing (see docs/server.md)."""
     choice = state.registry.find(speech.voice, speech.speaker)
     voice = choice.served.voice
     options = speech.synthesis_options(voice.cfg, choice.speaker)
@@ -268,13 +282,16 @@ async def _synthesize(
         )
     try:
         encoder = AudioEncoder(speech.format, voice.sample_rate, pcm_rate=pcm_rate)
-        pieces = voice.stream(
+        speak = voice.stream_ssml if looks_like_ssml(speech.text) else voice.stream
+        pieces = speak(
             speech.text,
             options,
             chunk_frames=CHUNK_FRAMES,
             max_seconds=state.settings.max_audio_seconds,
+            timings=timings,
         )
-        ticket.start(_chunks(pieces, encoder) if stream else _whole(pieces, encoder))
+        spoken = _spoken_text(speech.text) if timings else None
+        ticket.start(_chunks(pieces, encoder) if stream else _whole(pieces, encoder, spoken))
         # The first chunk is the first sentence: errors up to here still get a JSON answer.
         first = await _first_chunk(ticket, request)
     except _ClientLeft:
@@ -292,7 +309,8 @@ async def _synthesize(
     }
     if not stream:
         ticket.close()
-        return Response(first or b"", media_type=info.media_type, headers=headers)
+        media_type = "application/json" if timings else info.media_type
+        return Response(first or b"", media_type=media_type, headers=headers)
     return _AudioStream(ticket, first, info.media_type, headers)
 
 
@@ -327,17 +345,33 @@ def _chunks(pieces: Iterator[Audio], encoder: AudioEncoder) -> Iterator[bytes]:
     yield encoder.finish()
 
 
-def _whole(pieces: Iterator[Audio], encoder: AudioEncoder) -> Iterator[bytes]:
-    """Runs on the synthesis thread: one complete file (a WAV with exact sizes)."""
+def _whole(
+    pieces: Iterator[Audio], encoder: AudioEncoder, timed_text: str | None = None
+) -> Iterator[bytes]:
+    """Runs on the synthesis thread: one complete file (a WAV with exact sizes); with
+    ``timed_text``, JSON holding that file in base64 and the word timings."""
     parts = []
     for piece in pieces:
         parts.append(piece)
         yield b""  # a point between sentences where a request that went away is dropped
     audio = Audio.concatenate(parts, encoder.sample_rate)
     if encoder.format == "wav" and encoder.output_rate == encoder.sample_rate:
-        yield to_wav_bytes(audio.samples, audio.sample_rate)
+        data = to_wav_bytes(audio.samples, audio.sample_rate)
     else:
-        yield encoder.write(audio.samples) + encoder.finish()
+        data = encoder.write(audio.samples) + encoder.finish()
+    if timed_text is None:
+        yield data
+        return
+    doc = timings_document(
+        audio.words, text=timed_text, sample_rate=audio.sample_rate, duration=audio.duration
+    )
+    doc.update(format=encoder.format, audio=base64.b64encode(data).decode("ascii"))
+    yield json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def _spoken_text(text: str) -> str:
+    """What word offsets refer to: the text, or the plain text an SSML document speaks."""
+    return spoken_text(parse_ssml(text)) if looks_like_ssml(text) else text
 
 
 class _AudioStream(StreamingResponse):
