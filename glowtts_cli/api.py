@@ -24,14 +24,14 @@ import numpy.typing as npt
 
 from glowtts_cli.audio.io import save as save_audio
 from glowtts_cli.config import VocoderConfig, VoiceConfig
-from glowtts_cli.errors import AudioLimitError, ConfigError, TextError, VoiceNotFoundError
+from glowtts_cli.errors import AudioLimitError, ConfigError, TextError
 from glowtts_cli.hub import resolve
 from glowtts_cli.text.alignment import AlignedSentence, relocate
 from glowtts_cli.text.frontend import TextFrontend
 from glowtts_cli.text.ssml import Pause, parse_ssml, spoken_text, written_text
 from glowtts_cli.text.timings import WordTiming, shift, word_timings
 from glowtts_cli.voice_folder import read_voice_config
-from glowtts_cli.voices import default_voice_name, suggest
+from glowtts_cli.voices import default_voice, suggest
 
 if TYPE_CHECKING:  # torch is imported when a voice runs on it: the ONNX engine never does
     import torch
@@ -252,14 +252,7 @@ class Voice:
         left to choose) and no other vocoder is asked for; else torch.
         """
         if spec is None:
-            spec = default_voice_name()
-            if spec is None:
-                raise VoiceNotFoundError(
-                    "No voice is installed yet, and none was given with --voice.",
-                    hint="Pass --voice with a voice folder or Hub repo org/name (see `glowtts "
-                    "voices list`), or import the official LJSpeech model with `glowtts voices "
-                    "import-official pretrained.pth --out DIR`.",
-                )
+            spec = default_voice()
         if engine not in ENGINES:
             raise ConfigError(f"Unknown engine '{engine}'.", hint="Use auto, torch or onnx.")
         if engine != "torch":

@@ -179,3 +179,23 @@ def default_voice_name() -> str | None:
         if entry.bundled:
             return entry.name
     return None
+
+
+def default_voice(*, flag: str = "--voice") -> str:
+    """The voice to use when none is asked for: :func:`default_voice_name`, or an error.
+
+    Args:
+        flag: how the caller's users give a voice (``--voice``, ``--from``), for the message.
+
+    Raises:
+        VoiceNotFoundError: no voice ships with the package.
+    """
+    name = default_voice_name()
+    if name is None:
+        raise VoiceNotFoundError(
+            f"No voice is installed yet, and none was given with {flag}.",
+            hint=f"Pass {flag} with a voice folder or Hub repo org/name (see `glowtts voices "
+            "list`), or import the official LJSpeech model with `glowtts voices "
+            "import-official pretrained.pth --out DIR`.",
+        )
+    return name

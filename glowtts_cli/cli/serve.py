@@ -56,8 +56,8 @@ def serve(
     ),
 ) -> None:
     """Serve voices over HTTP: OpenAI-compatible /v1/audio/speech, /api/tts and a page at /."""
-    from glowtts_cli.errors import ConfigError, VoiceNotFoundError
-    from glowtts_cli.voices import default_voice_name
+    from glowtts_cli.errors import ConfigError
+    from glowtts_cli.voices import default_voice
 
     missing = [m for m in ("starlette", "uvicorn") if importlib.util.find_spec(m) is None]
     if missing:
@@ -65,15 +65,7 @@ def serve(
             f"glowtts serve needs {' and '.join(missing)}, which are not installed.",
             hint='Install the server extra: pip install "glowtts-cli[server]".',
         )
-    specs = list(voice or [])
-    if not specs:
-        default = default_voice_name()
-        if default is None:
-            raise VoiceNotFoundError(
-                "No voice is installed yet, and none was given with --voice.",
-                hint="Pass a voice folder or Hub repo with --voice; see `glowtts voices list`.",
-            )
-        specs = [default]
+    specs = list(voice or []) or [default_voice()]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     from glowtts_cli.server.app import ServerSettings
     from glowtts_cli.server.run import allowed_hosts
