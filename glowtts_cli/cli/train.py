@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from contextlib import ExitStack
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,10 +18,46 @@ if TYPE_CHECKING:
 
 
 def _train_overrides(
-    batch_size: int | None, learning_rate: float | None, steps: int | None
-) -> dict[str, Any]:
-    values = {"batch_size": batch_size, "learning_rate": learning_rate, "max_steps": steps}
+    batch_size: int | None, learning_rate: float | None, steps: int | None,
+    checkpoint_every: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    values = {"batch_size": batch_size, "learning_rate": learning_rate, "max_steps": steps,
+              "checkpoint_every": checkpoint_every}  # fmt: skip
     return {k: v for k, v in values.items() if v is not None}
+
+
+_FLAGS = {
+    "data_dir": "DATA",
+    "base_voice": "--from/--init-from",
+    "max_steps": "--steps",
+    "batch_size": "--batch-size",
+    "learning_rate": "--learning-rate",
+    "checkpoint_every": "--checkpoint-every",
+    "add_blank": "--blank/--no-blank",
+    "language": "--language",
+    "name": "--name",
+    "kind": "the command (train or finetune)",
+}
+"""Library settings named in training errors, as the flags that set them."""
+
+
+@contextmanager
+def _flag_names(command: str) -> Iterator[None]:
+    """Re-raise the library's training errors naming this command's flags instead of fields."""
+    from glowtts_cli.errors import TrainingError
+
+    flags = {**_FLAGS, "base_voice": "--from" if command == "finetune" else "--init-from"}
+    field = re.compile(r"\b(" + "|".join(flags) + r")(?=:)|\b(max_steps)\b")
+    model = re.compile(r"\bmodel((?:\.\w+)+)(?=:)")
+
+    def to_flags(text: str) -> str:
+        text = model.sub(lambda m: f"--config (model{m[1]})", text)
+        return field.sub(lambda m: flags[m[1] or m[2]], text)
+
+    try:
+        yield
+    except TrainingError as e:
+        raise type(e)(to_flags(e.message), hint=to_flags(e.hint) if e.hint else None) from e
 
 
 def _finetune_overrides(
@@ -150,11 +188,15 @@ def _finish(result: Any, voice_dir: Path | None) -> None:
 def train(
     data: Path = typer.Argument(..., help="Dataset folder."),
     out: Path = typer.Option(..., "--out", "-o", help="Run folder (re-run to resume)."),
-    config: str = typer.Option(
-        "small", "--config", help="Model: base, small, tiny or a JSON file."
+    config: str | None = typer.Option(
+        None, "--config", help="Model: base, small, tiny or a JSON file. [default: small]"
     ),
-    language: str = typer.Option("en-us", "--language", help="espeak-ng language of the data."),
-    blank: bool = typer.Option(True, "--blank/--no-blank", help="Intersperse a blank token."),
+    language: str | None = typer.Option(
+        None, "--language", help="espeak-ng language of the data. [default: en-us]"
+    ),
+    blank: bool | None = typer.Option(
+        None, "--blank/--no-blank", help="Intersperse a blank token. [default: blank]"
+    ),
     steps: int | None = typer.Option(
         None, "--steps", help="Total optimizer steps. [default: 100000]"
     ),
@@ -163,6 +205,12 @@ def train(
     ),
     learning_rate: float | None = typer.Option(
         None, "--learning-rate", help="Noam base rate. [default: 1.0]"
+    ),
+    checkpoint_every: int | None = typer.Option(
+        None,
+        "--checkpoint-every",
+        min=1,
+        help="Save a resumable checkpoint every N steps. [default: 500]",
     ),
     name: str | None = typer.Option(None, "--name", help="Voice name. [default: the data folder]"),
     init_from: str | None = typer.Option(
@@ -180,9 +228,9 @@ def train(
     from glowtts_cli.config import TrainConfig
     from glowtts_cli.train import finetune as runs
 
-    overrides = _train_overrides(batch_size, learning_rate, steps)
+    overrides = _train_overrides(batch_size, learning_rate, steps, checkpoint_every)
     train_cfg = dataclasses.replace(TrainConfig(), **overrides)
-    with ExitStack() as stack:
+    with ExitStack() as stack, _flag_names("train"):
         display = _TrainingDisplay(stack)
         result, voice_dir = runs.train(
             data, out, device=_device(device, threads), calls=display.callbacks(), config=config,
@@ -204,6 +252,12 @@ def finetune(
     ),
     learning_rate: float | None = typer.Option(
         None, "--learning-rate", help="Constant rate. [default: 1e-4]"
+    ),
+    checkpoint_every: int | None = typer.Option(
+        None,
+        "--checkpoint-every",
+        min=1,
+        help="Save a resumable checkpoint every N steps. [default: 200]",
     ),
     eval_every: int | None = typer.Option(
         None, "--eval-every", min=1, help="Held-out loss every N steps. [default: 25]"
@@ -246,16 +300,17 @@ def finetune(
     from glowtts_cli.train import finetune as runs
     from glowtts_cli.voices import default_voice_name
 
-    base = base or default_voice_name()
-    if base is None:
-        raise VoiceNotFoundError(
-            "No voice to start from: none is bundled and --from was not given.",
-            hint="Pass --from VOICE (a folder or org/repo), or train one with `glowtts train`.",
-        )
     run_dir = out or Path("runs") / data.resolve().name
-    overrides = {**_train_overrides(batch_size, learning_rate, steps),
+    if base is None and not runs.is_run_folder(run_dir):  # a resumed run knows its voice
+        base = default_voice_name()
+        if base is None:
+            raise VoiceNotFoundError(
+                "No voice to start from: none is bundled and --from was not given.",
+                hint="Pass --from VOICE (a folder or org/repo), or train one with `glowtts train`.",
+            )
+    overrides = {**_train_overrides(batch_size, learning_rate, steps, checkpoint_every),
                  **_finetune_overrides(eval_every, sample_every, patience, freeze)}  # fmt: skip
-    with ExitStack() as stack:
+    with ExitStack() as stack, _flag_names("finetune"):
         display = _TrainingDisplay(stack)
         result, voice_dir = runs.finetune(
             data, base, run_dir, device=_device(device, threads), calls=display.callbacks(),

@@ -274,6 +274,120 @@ def plan_finetune(
     return spec, base, base_dir
 
 
+RESUMABLE = ("max_steps", "checkpoint_every", "eval_every", "sample_every", "log_every",
+             "keep_last", "num_workers")  # fmt: skip
+"""Training settings a resumed run may change (the others are fixed when the run starts)."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a command asks of a run folder; compared with its ``run.json`` before resuming."""
+
+    kind: str
+    """``train`` or ``finetune``."""
+    data_dir: Path
+    """The dataset folder."""
+    base_voice: str | None = ""
+    """The voice started from (``finetune``, or ``train`` from a voice's weights); None: the
+    run's."""
+    name: str | None = None
+    """The voice name asked for (None: the data folder's name)."""
+    settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Training settings asked for, by field name (the others: the run's)."""
+    voice: VoiceConfig | None = None
+    """The planned voice, where planning it is cheap (``train`` from scratch)."""
+    language: str | None = None
+    """The language asked for (None: the run's)."""
+
+
+def asked_settings(kind: str, train: TrainConfig | None) -> dict[str, Any]:
+    """The settings of ``train`` that differ from the defaults of a ``kind`` run: those asked for.
+
+    A resumed run takes the others from its ``run.json``.
+    """
+    if train is None:
+        return {}
+    default = to_dict(TrainConfig.finetune() if kind == "finetune" else TrainConfig())
+    return {key: value for key, value in to_dict(train).items() if value != default[key]}
+
+
+def to_dict_values(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings as ``to_dict`` writes them (tuples as lists), for comparing with run.json."""
+    return {key: list(v) if isinstance(v, tuple) else v for key, v in settings.items()}
+
+
+def _same_voice_spec(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    pa, pb = Path(a), Path(b)
+    return pa.exists() and pb.exists() and pa.resolve() == pb.resolve()
+
+
+def resume_differences(existing: RunSpec, request: RunRequest) -> list[str]:
+    """Each setting of ``request`` that differs from the run's, as ``field: run value, asked``."""
+    found: list[tuple[str, object, object]] = [
+        ("kind", existing.kind, request.kind),
+        ("data_dir", existing.data_dir, str(request.data_dir.resolve())),
+    ]
+    if request.name is not None:
+        found.append(("name", existing.voice.name, request.name))
+    if request.base_voice is not None and not _same_voice_spec(
+        existing.base_voice, request.base_voice
+    ):
+        found.append(("base_voice", existing.base_voice or "none", request.base_voice or "none"))
+    if request.language is not None and request.voice is None:
+        found.append(("language", existing.voice.language, request.language))
+    model: list[tuple[str, object, object]] = []
+    if request.voice is not None:
+        planned, ran = request.voice, existing.voice
+        found += [("language", ran.language, planned.language),
+                  ("add_blank", ran.text.add_blank, planned.text.add_blank)]  # fmt: skip
+        model = _flat_differences("model", to_dict(ran.model), to_dict(planned.model))
+        found += model[:3]
+    ran_train, asked = to_dict(existing.train), to_dict_values(request.settings)
+    found += [(key, ran_train.get(key), asked[key]) for key in asked if key not in RESUMABLE]
+    named = [f"{key}: {was} in the run, {now} now" for key, was, now in found if was != now]
+    if len(model) > 3:
+        named.append(f"model: {len(model) - 3} more settings differ")
+    return named
+
+
+def _flat_differences(
+    prefix: str, ran: dict[str, Any], asked: dict[str, Any]
+) -> list[tuple[str, object, object]]:
+    found: list[tuple[str, object, object]] = []
+    for key in sorted(set(ran) | set(asked)):
+        was, now = ran.get(key), asked.get(key)
+        if isinstance(was, dict) and isinstance(now, dict):
+            found += _flat_differences(f"{prefix}.{key}", was, now)
+        elif was != now:
+            found.append((f"{prefix}.{key}", was, now))
+    return found
+
+
+def check_resume(run_dir: Path, existing: RunSpec, request: RunRequest) -> None:
+    """Stop with every difference named when ``request`` is not the run ``run_dir`` holds."""
+    differences = resume_differences(existing, request)
+    if differences:
+        raise TrainingError(
+            f"{run_dir} holds a different {existing.kind} run ({'; '.join(differences)}).",
+            hint="A run resumes with the settings it started with; only max_steps and the "
+            "checkpoint, evaluation and log intervals may change. Use another run folder to "
+            "train with new settings.",
+        )
+
+
+def is_run_folder(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds a run (which re-running resumes)."""
+    return (run_dir / RUN_FILE).is_file()
+
+
+def _finished_step(run_dir: Path) -> int:
+    """The step of the newest checkpoint (0 when there is none), from its file name."""
+    latest = latest_checkpoint(run_dir)
+    return int(latest.stem.removeprefix("step_")) if latest is not None else 0
+
+
 def _resolve_spec(run_dir: Path, wanted: RunSpec, max_steps: int | None) -> tuple[RunSpec, bool]:
     """The spec to run: the folder's own when it exists (resume), else ``wanted``; either way
     with ``max_steps`` when given."""
@@ -283,7 +397,13 @@ def _resolve_spec(run_dir: Path, wanted: RunSpec, max_steps: int | None) -> tupl
             wanted = dataclasses.replace(
                 wanted, train=dataclasses.replace(wanted.train, max_steps=max_steps)
             )
-        run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise TrainingError(
+                f"Cannot create the run folder {run_dir}: {e.strerror or e}.",
+                hint="Choose a folder that can be created (no file in the way, write access).",
+            ) from e
         atomic_write_bytes(run_dir / RUN_FILE, wanted.to_json().encode("utf-8"))
         return wanted, False
     if Path(existing.data_dir) != Path(wanted.data_dir) or existing.kind != wanted.kind:
@@ -291,12 +411,28 @@ def _resolve_spec(run_dir: Path, wanted: RunSpec, max_steps: int | None) -> tupl
             f"{run_dir} already holds a {existing.kind} run on {existing.data_dir}.",
             hint="Choose another --out folder, or run the same command again to resume it.",
         )
-    if max_steps is not None and max_steps != existing.train.max_steps:
-        existing = dataclasses.replace(
-            existing, train=dataclasses.replace(existing.train, max_steps=max_steps)
+    done = _finished_step(run_dir)
+    if max_steps is not None and max_steps < done:
+        raise TrainingError(
+            f"{run_dir} has already trained {done} steps, more than max_steps {max_steps}.",
+            hint=f"Give max_steps of {done} or more to go on, or export the run as it is.",
         )
+    # Only the resumable settings are taken from the request; run.json changes only with them.
+    train = dataclasses.replace(
+        existing.train, **{key: getattr(wanted.train, key) for key in RESUMABLE}
+    )
+    if max_steps is not None:
+        train = dataclasses.replace(train, max_steps=max_steps)
+    if train != existing.train:
+        existing = dataclasses.replace(existing, train=train)
         atomic_write_bytes(run_dir / RUN_FILE, existing.to_json().encode("utf-8"))
     return existing, True
+
+
+def _resumed(existing: RunSpec, asked: Mapping[str, Any]) -> RunSpec:
+    """The run's spec with the resumable intervals asked for (``max_steps`` comes separately)."""
+    intervals = {key: asked[key] for key in RESUMABLE if key in asked and key != "max_steps"}
+    return dataclasses.replace(existing, train=dataclasses.replace(existing.train, **intervals))
 
 
 def _prepare(spec: RunSpec, run_dir: Path, calls: Callbacks) -> PreparedDataset:
@@ -377,11 +513,14 @@ def run(
 
 def train(
     data_dir: Path, run_dir: Path, *, device: torch.device, calls: Callbacks | None = None,
-    config: str = "small", language: str = "en-us", add_blank: bool = True,
+    config: str | None = None, language: str | None = None, add_blank: bool | None = None,
     name: str | None = None, train_cfg: TrainConfig | None = None, max_steps: int | None = None,
     init_from: str | None = None,
 ) -> tuple[TrainResult, Path | None]:  # fmt: skip
     """Train a new voice on ``data_dir`` (or resume the run in ``run_dir``).
+
+    ``config`` (default ``small``), ``language`` (``en-us``) and ``add_blank`` (True) left as
+    None take, on a resumed run, the run's own; given, they must match it.
 
     With ``init_from`` (a voice), a new run starts from that voice's weights, model and front
     end instead of random ones, on the full training schedule (no data-dependent init): how a
@@ -389,7 +528,25 @@ def train(
     """
     spec = RunSpec.read(run_dir)
     if spec is not None:
-        return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps)
+        planned = None  # the voice a from-scratch run would build, when on the same data
+        same_data = Path(spec.data_dir) == data_dir.resolve()
+        if init_from is None and not spec.base_voice and same_data:
+            ran = spec.voice
+            planned = plan_train(
+                data_dir, config=config or "small", language=language or ran.language,
+                add_blank=ran.text.add_blank if add_blank is None else add_blank, name=name,
+            ).voice  # fmt: skip
+            planned = (
+                planned if config is not None else dataclasses.replace(planned, model=ran.model)
+            )
+        asked = train_cfg
+        if asked is not None and init_from is not None:
+            asked = dataclasses.replace(asked, ddi=False)
+        settings = asked_settings("train", asked)
+        check_resume(run_dir, spec, RunRequest("train", data_dir, init_from, name, settings,
+                                               planned))  # fmt: skip
+        return run(_resumed(spec, settings), run_dir, device=device, calls=calls,
+                   max_steps=max_steps)  # fmt: skip
     if init_from is not None:
         cfg = dataclasses.replace(train_cfg or TrainConfig(), ddi=False)
         spec, base, make_model = _warm_started(data_dir, init_from, name=name, train=cfg)
@@ -400,8 +557,8 @@ def train(
         return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps,
                    make_model=make_model)  # fmt: skip
     spec = plan_train(
-        data_dir, config=config, language=language, add_blank=add_blank, name=name,
-        train=train_cfg,
+        data_dir, config=config or "small", language=language or "en-us",
+        add_blank=True if add_blank is None else add_blank, name=name, train=train_cfg,
     )  # fmt: skip
     return run(spec, run_dir, device=device, calls=calls, max_steps=max_steps)
 
@@ -428,7 +585,7 @@ def _warm_started(
 
 
 def finetune(
-    data_dir: Path, base_voice: str, run_dir: Path, *, device: torch.device,
+    data_dir: Path, base_voice: str | None, run_dir: Path, *, device: torch.device,
     calls: Callbacks | None = None, name: str | None = None,
     train_cfg: TrainConfig | None = None, max_steps: int | None = None,
     overrides: Mapping[str, Any] | None = None, language: str | None = None,
@@ -444,7 +601,13 @@ def finetune(
         train_cfg = finetune_config(data_dir, overrides)
     existing = RunSpec.read(run_dir)
     if existing is not None:
-        return run(existing, run_dir, device=device, calls=calls, max_steps=max_steps)
+        settings = dict(overrides) if overrides else asked_settings("finetune", train_cfg)
+        check_resume(run_dir, existing, RunRequest("finetune", data_dir, base_voice, name,
+                                                   settings, language=language))  # fmt: skip
+        return run(_resumed(existing, settings), run_dir, device=device, calls=calls,
+                   max_steps=max_steps)  # fmt: skip
+    if base_voice is None:
+        raise TrainingError(f"{run_dir} holds no run yet, and no base voice was given.")
     if not allow_little_data:
         check_enough_data(data_dir)
     spec, _, make_model = _warm_started(

@@ -533,7 +533,8 @@ class Trainer:
         if report.skipped:
             return
         step = self.step
-        if step % self.cfg.log_every == 0:
+        # The first and last steps too: a short run still has its metrics.jsonl (documented).
+        if step % self.cfg.log_every == 0 or step == 1 or step >= self.cfg.max_steps:
             self.log.scalars(
                 step,
                 {"loss": report.loss, "mle": report.loss_mle, "duration": report.loss_duration,
