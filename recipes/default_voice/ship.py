@@ -4,8 +4,13 @@ Takes a run's checkpoint (``--which best|last``), stores the weights in float16 
 loading casts back to float32), writes an honest model card with the measured word error rates,
 and writes ``voices/<name>.json`` (bundled, with the sha256 of every file).
 
-    python recipes/default_voice/ship.py --run recipes/default_voice/runs/slt --name en-us-slt \\
-        --wer-voice 6.1 --wer-teacher 4.5 --wer-griffin-lim 4.6 --sentences 100
+    python recipes/default_voice/ship.py --run ~/glowtts-runs/slt --name en-us-slt \\
+        --checkpoint ~/glowtts-runs/slt/checkpoints/step_00000500.pt \\
+        --wer-voice 5.17 --mos-voice 3.553 --wer-teacher 4.90 --mos-teacher 3.415 \\
+        --wer-copy 5.61 --mos-copy 4.024 --wer-griffin-lim 4.63 --sentences 100
+
+The step count in the card is the voice's whole training: a run started from a shipped voice
+(``train.sh`` uses ``--init-from``) adds its steps to the ones the voice already had.
 """
 
 from __future__ import annotations
@@ -39,8 +44,13 @@ def main() -> None:
     parser.add_argument("--run", type=Path, required=True)
     parser.add_argument("--name", required=True)
     parser.add_argument("--which", default="best", choices=["best", "last"])
+    parser.add_argument("--checkpoint", type=Path, help="this checkpoint instead of --which")
     parser.add_argument("--wer-voice", type=float, required=True)
+    parser.add_argument("--mos-voice", type=float, required=True, help="DistillMOS")
     parser.add_argument("--wer-teacher", type=float, required=True)
+    parser.add_argument("--mos-teacher", type=float, required=True)
+    parser.add_argument("--wer-copy", type=float, required=True, help="teacher mels through V1")
+    parser.add_argument("--mos-copy", type=float, required=True)
     parser.add_argument("--wer-griffin-lim", type=float, required=True)
     parser.add_argument("--sentences", type=int, required=True)
     parser.add_argument("--out", type=Path, default=REPO / "voices")
@@ -51,24 +61,33 @@ def main() -> None:
         raise SystemExit(f"{args.run} is not a training run folder")
     best = checkpoint_dir(args.run) / BEST_NAME
     path = best if args.which == "best" and best.is_file() else latest_checkpoint(args.run)
+    if args.checkpoint is not None:
+        path = args.checkpoint
     if path is None:
         raise SystemExit(f"{args.run} has no checkpoint")
     state = load_checkpoint(path)
     model = GlowTTS(spec.voice.model)
     model.load_state_dict(state["model"])
-    steps = int(state["step"])
+    offset = spec.train.schedule_offset
+    steps = offset + int(state["step"])
     hidden = spec.voice.model.encoder.hidden_channels
     wer = (
-        f"this voice through HiFi-GAN V1 UNIVERSAL {args.wer_voice:.2f} %, the teacher's own "
-        f"audio {args.wer_teacher:.2f} %, Griffin-Lim resynthesis of the teacher "
+        f"this voice through HiFi-GAN V1 UNIVERSAL {args.wer_voice:.2f} % (DistillMOS "
+        f"{args.mos_voice:.2f}), the teacher's own audio {args.wer_teacher:.2f} % "
+        f"({args.mos_teacher:.2f}), the teacher's mels through the same vocoder "
+        f"{args.wer_copy:.2f} % ({args.mos_copy:.2f}), Griffin-Lim resynthesis of the teacher "
         f"{args.wer_griffin_lim:.2f} %"
+    )
+    continued = (
+        f" ({offset} of them in an earlier run whose weights this one continued)" if offset else ""
     )
     notes = (
         f"Trained from scratch with `glowtts train` ({hidden}-channel `small` preset, blank "
-        f"token, batch {spec.train.batch_size}) for {steps} steps on a 2-core CPU, on 4.1 hours "
+        f"token, batch {spec.train.batch_size}) for {steps} steps{continued} on a 2-core CPU, "
+        "on 4.1 hours "
         "of speech that Festival's cmu_us_slt_arctic_hts voice (female US English, BSD-style "
         "license) read from 3,900 sentences collected offline (recipes/default_voice). "
-        f"Intelligibility, Whisper base word error rate on {args.sentences} held-out sentences: "
+        f"Whisper base word error rate and DistillMOS on {args.sentences} held-out sentences: "
         f"{wer}. It is intelligible but not natural yet: it imitates a synthetic voice, was "
         "trained briefly, and uses a universal (not fine-tuned) vocoder. Weights in float16."
     )
