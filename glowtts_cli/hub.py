@@ -514,8 +514,21 @@ def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> Pushe
     it is; a folder without one gets a model card generated from its config.
     """
     from huggingface_hub import CommitOperationAdd, HfApi
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError
+    from huggingface_hub.utils._validators import validate_repo_id
 
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as e:
+        raise ConfigError(
+            f"'{repo_id}' is not a Hub repo name: {_one_line(e)}",
+            hint="Use org/name (or name): letters, digits, '-', '_' and '.', up to 96 characters.",
+        ) from e
+    if _offline():
+        raise OfflineError(
+            f"Cannot publish to {repo_id}: offline mode is on (HF_HUB_OFFLINE=1).",
+            hint="Unset HF_HUB_OFFLINE and push again with the network on.",
+        )
     cfg = check_voice(voice_dir)  # refuse to publish something that is not a working voice
     leaks = local_path_leaks(voice_dir)
     if leaks:
@@ -549,6 +562,13 @@ def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> Pushe
             else "Check the repo name (org/name) and the network, then push again."
         )
         raise GlowTTSError(f"Publishing to {repo_id} failed: {_one_line(e)}", hint=hint) from e
+    except Exception as e:
+        if not (isinstance(e, OSError) or _is_transfer_error(e)):
+            raise
+        raise OfflineError(
+            f"Cannot publish to {repo_id}: the Hub cannot be reached ({_one_line(e)}).",
+            hint="Check the network (and HF_ENDPOINT), then push again; nothing was published.",
+        ) from e
     return PushedVoice(url.repo_id, str(info.oid))
 
 
