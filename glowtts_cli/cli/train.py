@@ -178,6 +178,23 @@ def _device(spec: str, threads: int | None) -> Any:
     return select_device(spec)
 
 
+@contextmanager
+def _resume_note(run_dir: Path) -> Iterator[None]:
+    """On Ctrl-C/SIGTERM, say which checkpoint holds the work before "interrupted"."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        from glowtts_cli.train.checkpoint import latest_checkpoint
+
+        saved = latest_checkpoint(run_dir)
+        if saved is not None:
+            err_console().print(
+                f"saved {saved}; run the same command again to resume from step "
+                f"{int(saved.stem.removeprefix('step_'))}"
+            )
+        raise
+
+
 def _finish(result: Any, voice_dir: Path | None) -> None:
     err_console().print(f"[green]done:[/] {result.step} steps")
     if voice_dir is not None:
@@ -230,7 +247,7 @@ def train(
 
     overrides = _train_overrides(batch_size, learning_rate, steps, checkpoint_every)
     train_cfg = dataclasses.replace(TrainConfig(), **overrides)
-    with ExitStack() as stack, _flag_names("train"):
+    with ExitStack() as stack, _flag_names("train"), _resume_note(out):
         display = _TrainingDisplay(stack)
         result, voice_dir = runs.train(
             data, out, device=_device(device, threads), calls=display.callbacks(), config=config,
@@ -310,7 +327,7 @@ def finetune(
             )
     overrides = {**_train_overrides(batch_size, learning_rate, steps, checkpoint_every),
                  **_finetune_overrides(eval_every, sample_every, patience, freeze)}  # fmt: skip
-    with ExitStack() as stack, _flag_names("finetune"):
+    with ExitStack() as stack, _flag_names("finetune"), _resume_note(run_dir):
         display = _TrainingDisplay(stack)
         result, voice_dir = runs.finetune(
             data, base, run_dir, device=_device(device, threads), calls=display.callbacks(),
