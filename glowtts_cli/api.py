@@ -255,6 +255,10 @@ class Voice:
             spec = default_voice()
         if engine not in ENGINES:
             raise ConfigError(f"Unknown engine '{engine}'.", hint="Use auto, torch or onnx.")
+        if threads is not None:
+            from glowtts_cli.vocoder.threads import check_threads
+
+            check_threads(threads)
         if engine != "torch":
             folder = resolve(str(spec)).path
             if _use_graph(engine, folder, device=device, vocoder=vocoder):
