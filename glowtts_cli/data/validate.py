@@ -30,10 +30,11 @@ from glowtts_cli.text.frontend import TextFrontend
 ProgressFn = Callable[[int, int], None]
 """``on_progress(done, total)``, called after each clip."""
 
-FINETUNE_MIN_SECONDS = 100.0
-"""Less audio than this and ``glowtts finetune`` refuses (measured: docs/training.md)."""
-FINETUNE_GOOD_SECONDS = 120.0
-"""From this much audio on a fine-tune sounds close to the speaker (measured: docs/training.md)."""
+FINETUNE_MIN_SECONDS = 300.0
+"""Less audio than this and ``glowtts finetune`` refuses: 40 s and 2 min both made the bundled
+voice far less intelligible (docs/training.md)."""
+FINETUNE_GOOD_SECONDS = 600.0
+"""The amount the dataset check recommends (the benchmark's 10-minute case; docs/training.md)."""
 
 
 @dataclass(frozen=True, kw_only=True)

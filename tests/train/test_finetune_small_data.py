@@ -110,7 +110,8 @@ def test_issue_14_too_little_audio_is_refused_with_the_numbers(tmp_path: Path) -
     assert info.value.hint is not None and "--allow-little-data" in info.value.hint
     enough = _clips(tmp_path / "enough", [5.0] * (int(FINETUNE_MIN_SECONDS) // 5 + 1))
     check_enough_data(enough)
-    assert finetune_config(enough).freeze == ("encoder", "duration")
+    assert finetune_config(short).freeze == ("encoder", "duration")
+    assert finetune_config(enough).freeze == ()  # from 5 minutes on everything trains
 
 
 def test_issue_14_dataset_check_warns_about_little_audio(tmp_path: Path) -> None:
