@@ -154,7 +154,7 @@ PLAY_SCRIPT = """
         return call
 
     # Wrapped, not replaced: the real synthesis and the real PortAudio stream run.
-    Voice.mels = logged("synth", Voice.mels)
+    Voice._infer = logged("synth", Voice._infer)  # each sentence's mel (stream and mels)
     StreamPlayer.write = logged("play", StreamPlayer.write)
     sys.argv = ["glowtts", "say", *sys.argv[2:]]
     main()

@@ -29,5 +29,5 @@ def test_set_and_restore() -> None:
 
 
 def test_invalid_count() -> None:
-    with pytest.raises(ConfigError, match=">= 1"):
+    with pytest.raises(ConfigError, match="at least 1"):
         threads.set_inference_threads(0)
