@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from glowtts_cli.errors import DatasetError, GlowTTSError, Issue
@@ -91,3 +91,31 @@ def progress_callback(description: str) -> Iterator[Callable[[int, int], None]]:
             progress.update(task, completed=done, total=total)
 
         yield update
+
+
+class StageProgress:
+    """Stages, counters and a training bar with an info column, on stderr: the display that
+    ``train``, ``finetune`` and ``vocoder train`` share (each formats its own step line)."""
+
+    def __init__(self, stack: contextlib.ExitStack, *, disable: bool = False) -> None:
+        self.console = err_console()
+        columns = (
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
+        )  # fmt: skip
+        self.progress = stack.enter_context(
+            Progress(*columns, console=self.console, disable=disable)
+        )
+        self.task: Any = None
+
+    def stage(self, name: str) -> None:
+        self.console.print(f"[bold]{name}[/]")
+
+    def show(self, label: str, done: int, total: int, info: str = "") -> None:
+        """Progress of ``label`` (a new bar when the label changes)."""
+        if self.task is None or self.progress.tasks[self.task].description != label:
+            self.task = self.progress.add_task(label, total=total, info="")
+        self.progress.update(self.task, completed=done, total=total, info=info)
+
+    def counter(self, label: str) -> Callable[[int, int], None]:
+        return lambda done, total: self.show(label, done, total)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from glowtts_cli.cli.console import err_console, progress_callback
+from glowtts_cli.cli.console import StageProgress, err_console, progress_callback
 
 if TYPE_CHECKING:
     from glowtts_cli.train.finetune import Callbacks
@@ -111,51 +111,16 @@ def _print_evaluation(run_dir: Path, voice_dir: Path, threads: int | None) -> No
     )
 
 
-class _TrainingDisplay:
+class _TrainingDisplay(StageProgress):
     """Rich progress for the stages: checking, preparing, training (step, losses, lr, it/s)."""
 
-    def __init__(self, stack: ExitStack) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self.stack = stack
-        self.progress = stack.enter_context(
-            Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[info]}"),
-                TimeRemainingColumn(),
-                console=err_console(),
-            )
-        )
-        self.task: Any = None
-
-    def stage(self, name: str) -> None:
-        err_console().print(f"[bold]{name}[/]")
-
-    def counter(self, label: str) -> Any:
-        def update(done: int, total: int) -> None:
-            if self.task is None or self.progress.tasks[self.task].description != label:
-                self.task = self.progress.add_task(label, total=total, info="")
-            self.progress.update(self.task, completed=done, total=total)
-
-        return update
-
     def step(self, report: Any) -> None:
-        if self.task is None or self.progress.tasks[self.task].description != "training":
-            self.task = self.progress.add_task("training", total=report.max_steps, info="")
         info = (
             f"loss {report.loss:.3f} (mle {report.loss_mle:.3f}, dur {report.loss_duration:.3f}) "
             f"lr {report.learning_rate:.2e} {report.steps_per_second:.2f} it/s"
             + (" [yellow]skipped: non-finite loss[/]" if report.skipped else "")
         )
-        self.progress.update(self.task, completed=report.step, total=report.max_steps, info=info)
+        self.show("training", report.step, report.max_steps, info)
 
     def callbacks(self) -> Callbacks:
         from glowtts_cli.train.finetune import Callbacks

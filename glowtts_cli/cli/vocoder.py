@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from glowtts_cli.cli.console import err_console, progress_callback
+from glowtts_cli.cli.console import StageProgress, err_console, progress_callback
 
 if TYPE_CHECKING:
     from glowtts_cli.train.vocoder import VocoderCallbacks, VocoderStepReport
@@ -20,48 +20,19 @@ LOG_INTERVAL_S = 60.0
 """Seconds between progress lines when stderr is not a terminal (a log file)."""
 
 
-class _VocoderDisplay:
+class _VocoderDisplay(StageProgress):
     """A rich bar with losses and ETA on terminals; a plain line a minute in log files."""
 
     def __init__(self, stack: ExitStack) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self.console = err_console()
-        columns = (
-            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
-        )  # fmt: skip
-        self.progress = stack.enter_context(
-            Progress(*columns, console=self.console, disable=not self.console.is_terminal)
-        )
-        self.task: Any = None
+        super().__init__(stack, disable=not err_console().is_terminal)
         self.started = time.monotonic()
         self.first_step: int | None = None
         self.last_line = 0.0
 
-    def stage(self, name: str) -> None:
-        self.console.print(f"[bold]{name}[/]")
-
-    def counter(self, label: str) -> Any:
-        def update(done: int, total: int) -> None:
-            if self.task is None or self.progress.tasks[self.task].description != label:
-                self.task = self.progress.add_task(label, total=total, info="")
-            self.progress.update(self.task, completed=done, total=total)
-
-        return update
-
     def step(self, report: VocoderStepReport) -> None:
-        if self.task is None or self.progress.tasks[self.task].description != "training":
-            self.task = self.progress.add_task("training", total=report.max_steps, info="")
         losses = " ".join(f"{k} {v:.3f}" for k, v in report.losses.items())
         info = f"{losses} lr {report.learning_rate:.1e} {report.steps_per_second:.2f} it/s"
-        self.progress.update(self.task, completed=report.step, total=report.max_steps, info=info)
+        self.show("training", report.step, report.max_steps, info)
         now = time.monotonic()
         if self.first_step is None:  # rates count from the first step of this session
             self.first_step, self.started, self.last_line = report.step, now, now
