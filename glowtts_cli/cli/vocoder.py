@@ -83,6 +83,12 @@ def train(
     exclude: Path | None = typer.Option(None, "--exclude", help="File of ids to leave out."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
     threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for torch."),
+    teacher: str | None = typer.Option(
+        None, "--teacher", help="Distil: learn this vocoder's output (universal, or a folder)."
+    ),
+    teacher_clips: int = typer.Option(
+        0, "--teacher-clips", min=0, help="Clips the teacher renders (0 = all)."
+    ),
 ) -> None:
     """Train a Vocos vocoder (no GAN: mel, multi-resolution STFT and phase-aware losses)."""
     import dataclasses
@@ -95,8 +101,9 @@ def train(
     if batch_size is not None:
         train_cfg = dataclasses.replace(train_cfg, batch_size=batch_size)
     spec = runs.plan_or_resume(
-        out, data, preset=config, base_vocoder=base, train=train_cfg, exclude=_exclude_ids(exclude)
-    )
+        out, data, preset=config, base_vocoder=base, train=train_cfg,
+        exclude=_exclude_ids(exclude), teacher=teacher, teacher_clips=teacher_clips,
+    )  # fmt: skip
     with ExitStack() as stack:
         display = _VocoderDisplay(stack)
         step, folder = runs.train(

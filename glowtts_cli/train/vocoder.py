@@ -32,12 +32,14 @@ from glowtts_cli.train.checkpoint import (
     latest_checkpoint,
     load_checkpoint,
 )
+from glowtts_cli.train.teacher import TeacherTargets, load_teacher, select_clips
 from glowtts_cli.train.vocoder_loop import (
     RUN_KIND,
     VocoderCallbacks,
     VocoderStepReport,
     VocoderTrainer,
 )
+from glowtts_cli.vocoder.bundled import BUNDLED
 from glowtts_cli.vocoder.vocos import VocosGenerator
 from glowtts_cli.vocoder.weights import load_vocoder_from_dir, save_vocos
 
@@ -65,12 +67,18 @@ class VocoderRunSpec:
     """Utterance ids left out of training (e.g. a held-out test set)."""
     base_vocoder: str = ""
     """The vocoder folder fine-tuned from ('' = random start)."""
+    teacher: str = ""
+    """Distillation: the vocoder whose output for each clip's mel is the target (a bundled name
+    such as ``universal``, or a vocoder folder); '' learns the recordings themselves."""
+    teacher_clips: int = 0
+    """Training clips the teacher renders (a seeded subset; 0 = all of them)."""
 
     def to_json(self) -> str:
         """Serialised form (``run.json``)."""
         data = {"kind": RUN_KIND, "data_dir": self.data_dir, "audio": to_dict(self.audio),
                 "vocos": to_dict(self.vocos), "train": to_dict(self.train),
-                "exclude": list(self.exclude), "base_vocoder": self.base_vocoder}  # fmt: skip
+                "exclude": list(self.exclude), "base_vocoder": self.base_vocoder,
+                "teacher": self.teacher, "teacher_clips": self.teacher_clips}  # fmt: skip
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -92,6 +100,8 @@ class VocoderRunSpec:
             train=from_dict(VocoderTrainConfig, data["train"], where=f"{path}:train"),
             exclude=tuple(data.get("exclude", ())),
             base_vocoder=data.get("base_vocoder", ""),
+            teacher=data.get("teacher", ""),
+            teacher_clips=int(data.get("teacher_clips", 0)),
         )
 
 
@@ -103,6 +113,8 @@ def plan(
     train: VocoderTrainConfig | None = None,
     exclude: Sequence[str] = (),
     audio: AudioConfig | None = None,
+    teacher: str | None = None,
+    teacher_clips: int = 0,
 ) -> VocoderRunSpec:
     """A new run: a preset for ``audio`` (default 22.05 kHz / 80 mels), or ``base_vocoder``'s own
     architecture and audio settings when fine-tuning."""
@@ -119,7 +131,15 @@ def plan(
         data_dir=str(data_dir.resolve()), audio=audio, vocos=vocos,
         train=train or VocoderTrainConfig(), exclude=tuple(exclude),
         base_vocoder=str(Path(base_vocoder).resolve()) if base_vocoder else "",
+        teacher=_teacher_source(teacher), teacher_clips=teacher_clips if teacher else 0,
     )  # fmt: skip
+
+
+def _teacher_source(teacher: str | None) -> str:
+    """A bundled teacher's name as given, a folder as its absolute path; '' for none."""
+    if not teacher:
+        return ""
+    return teacher if teacher in BUNDLED else str(Path(teacher).expanduser().resolve())
 
 
 def plan_or_resume(run_dir: Path, data_dir: Path, **plan_args: Any) -> VocoderRunSpec:
@@ -131,6 +151,13 @@ def plan_or_resume(run_dir: Path, data_dir: Path, **plan_args: Any) -> VocoderRu
         raise TrainingError(
             f"{run_dir} already holds a vocoder run on {existing.data_dir}.",
             hint="Choose another --out folder, or run the same command again to resume it.",
+        )
+    wanted = plan_args.get("teacher") or ""
+    if _teacher_source(wanted) != existing.teacher:
+        raise TrainingError(
+            f"{run_dir} already holds a vocoder run with teacher "
+            f"'{existing.teacher or 'none'}', not '{wanted or 'none'}'.",
+            hint="Choose another --out folder, or resume with the run's own --teacher.",
         )
     return existing
 
@@ -164,11 +191,28 @@ def prepare(spec: VocoderRunSpec, run_dir: Path, calls: VocoderCallbacks) -> Pre
     check_dataset(spec.data_dir, on_progress=calls.on_check).raise_for_errors()
     if calls.on_stage:
         calls.on_stage("preparing audio")
-    return prepare_dataset(
+    prepared = prepare_dataset(
         spec.data_dir, run_dir, text=None, audio=spec.audio,
         options=PrepareOptions(keep_audio=True), exclude=frozenset(spec.exclude),
         on_progress=calls.on_prepare,
     )  # fmt: skip
+    targets = teacher_targets(spec, run_dir, prepared)
+    if targets is not None and targets.missing():
+        if calls.on_stage:
+            calls.on_stage(f"rendering the teacher's audio ({spec.teacher})")
+        teacher = load_teacher(spec.teacher, spec.audio)
+        targets.render(prepared, teacher, on_progress=calls.on_prepare)
+    return prepared
+
+
+def teacher_targets(
+    spec: VocoderRunSpec, run_dir: Path, prepared: PreparedDataset
+) -> TeacherTargets | None:
+    """The run's distillation targets (None when it learns the recordings)."""
+    if not spec.teacher:
+        return None
+    clips = select_clips(prepared.train, spec.teacher_clips, spec.train.seed)
+    return TeacherTargets(run_dir, clips, spec.audio.hop_length)
 
 
 def train(
@@ -197,7 +241,7 @@ def train(
     generator = _load_base(spec.base_vocoder) if spec.base_vocoder else VocosGenerator(spec.vocos)
     trainer = VocoderTrainer(
         run_dir=run_dir, spec=spec, generator=generator, prepared=prepared, device=device,
-        dist=info,
+        dist=info, targets=teacher_targets(spec, run_dir, prepared),
     )  # fmt: skip
     if trainer.resume_if_possible() and calls.on_stage:
         calls.on_stage(f"resumed at step {trainer.step}")

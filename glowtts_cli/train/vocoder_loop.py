@@ -36,6 +36,7 @@ from glowtts_cli.train.vocoder_losses import VocoderCriterion, VocoderLosses
 from glowtts_cli.vocoder.vocos import VocosGenerator
 
 if TYPE_CHECKING:
+    from glowtts_cli.train.teacher import TeacherTargets
     from glowtts_cli.train.vocoder import VocoderRunSpec
 
 RUN_KIND = "vocoder"
@@ -98,13 +99,22 @@ are read again each time."""
 class SegmentSampler:
     """Random fixed-length (audio, mel) segments of the training clips, reproducible per step."""
 
-    def __init__(self, prepared: PreparedDataset, *, segment_frames: int, hop_length: int) -> None:
+    def __init__(
+        self,
+        prepared: PreparedDataset,
+        *,
+        segment_frames: int,
+        hop_length: int,
+        targets: TeacherTargets | None = None,
+    ) -> None:
         self.prepared = prepared
         self.frames = segment_frames
         self.hop = hop_length
+        self.targets = targets
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._cached_bytes = 0
-        self.clips = [u for u in prepared.train if u.n_frames >= segment_frames]
+        pool = prepared.train if targets is None else targets.clips
+        self.clips = [u for u in pool if u.n_frames >= segment_frames]
         if not self.clips:
             raise TrainingError(
                 f"No training clip has {segment_frames} mel frames or more.",
@@ -127,6 +137,8 @@ class SegmentSampler:
         found = self._cache.get(utt.file)
         if found is None:
             found = self.prepared.waveform(utt)
+            if self.targets is not None:  # the teacher's audio for this mel replaces the clip's
+                found = (self.targets.waveform(utt), found[1])
             size = found[0].nbytes + found[1].nbytes
             if self._cached_bytes + size <= CACHE_BYTES:
                 self._cache[utt.file] = found
@@ -146,6 +158,7 @@ class VocoderTrainer:
         prepared: PreparedDataset,
         device: torch.device,
         dist: distributed.DistInfo | None = None,
+        targets: TeacherTargets | None = None,
     ) -> None:
         self.run_dir, self.spec, self.cfg = run_dir, spec, spec.train
         self.device = device
@@ -157,8 +170,9 @@ class VocoderTrainer:
             complex=self.cfg.complex_weight,
         ).to(device)  # fmt: skip
         self.sampler = SegmentSampler(
-            prepared, segment_frames=self.cfg.segment_frames, hop_length=spec.audio.hop_length
-        )
+            prepared, segment_frames=self.cfg.segment_frames, hop_length=spec.audio.hop_length,
+            targets=targets,
+        )  # fmt: skip
         self.val = list(prepared.val[: self.cfg.eval_clips])
         self.prepared = prepared
         self.optimizer = torch.optim.AdamW(

@@ -19,6 +19,7 @@ from glowtts_cli.config import AudioConfig, VocoderConfig, VocoderTrainConfig
 from glowtts_cli.errors import CheckpointError, TrainingError
 from glowtts_cli.train import vocoder as runs
 from glowtts_cli.train.checkpoint import latest_checkpoint, load_checkpoint
+from glowtts_cli.train.vocoder_loop import SegmentSampler
 from glowtts_cli.vocoder import VocosGenerator, load_vocoder, load_vocoder_from_dir, load_vocos
 from glowtts_cli.vocoder.weights import WEIGHTS_NAME
 
@@ -147,6 +148,57 @@ def test_exclude_leaves_clips_out(tone_dataset: Path, tmp_path: Path) -> None:
     prepared = runs.prepare(runs._resolve(tmp_path, spec, None), tmp_path, runs.VocoderCallbacks())
     ids = {u.id for u in (*prepared.train, *prepared.val)}
     assert ids == {"t1", "t2", "t4"}
+
+
+def test_distillation_learns_the_teachers_audio_for_each_mel(
+    tone_dataset: Path, tmp_path: Path
+) -> None:
+    """With ``teacher``, a seeded subset of clips is rendered once by the teacher (exactly its
+    output for the clip's mel) and the segments pair each mel with that audio, not the clip's."""
+    from glowtts_cli.train.teacher import TEACHER_DIR, load_teacher
+
+    run_dir = tmp_path / "run"
+    spec = runs.plan(tone_dataset, preset="tiny", train=_config(2), teacher="universal",
+                     teacher_clips=2)  # fmt: skip
+    spec = runs._resolve(run_dir, spec, None)
+    assert runs.VocoderRunSpec.read(run_dir) == spec  # the teacher is part of run.json
+    prepared = runs.prepare(spec, run_dir, runs.VocoderCallbacks())
+    targets = runs.teacher_targets(spec, run_dir, prepared)
+    assert targets is not None and len(targets.clips) == 2 and not targets.missing()
+    assert len(list((run_dir / TEACHER_DIR).iterdir())) == 2
+    teacher = load_teacher("universal", spec.audio)
+    utt = targets.clips[0]
+    _, mel = prepared.waveform(utt)
+    with torch.inference_mode():
+        expected = teacher.vocode(torch.from_numpy(mel)[None])[0].numpy()
+    np.testing.assert_array_equal(targets.waveform(utt), expected)
+    # A second prepare renders nothing again, and the same seed picks the same clips.
+    stamp = targets.path(utt).stat().st_mtime_ns
+    runs.prepare(spec, run_dir, runs.VocoderCallbacks())
+    assert targets.path(utt).stat().st_mtime_ns == stamp
+    assert runs.teacher_targets(spec, run_dir, prepared).clips == targets.clips  # type: ignore[union-attr]
+    sampler = SegmentSampler(prepared, segment_frames=16, hop_length=256, targets=targets)
+    assert {u.id for u in sampler.clips} <= {u.id for u in targets.clips}
+    wav, mels = sampler.batch(0, seed=1, rank=0, size=4)
+    for w, m in zip(wav.numpy(), mels.numpy(), strict=True):
+        owner = [u for u in targets.clips if _contains(prepared.waveform(u)[1], m)]
+        assert owner, "every segment's mel comes from a rendered clip"
+        assert _contains(targets.waveform(owner[0])[None], w[None]), "paired with teacher audio"
+    # The run trains on them, and a resume must ask for the same teacher.
+    trainer = runs.VocoderTrainer(
+        run_dir=run_dir, spec=spec, generator=VocosGenerator(spec.vocos), prepared=prepared,
+        device=torch.device("cpu"), targets=targets,
+    )  # fmt: skip
+    assert trainer.run() == 2
+    with pytest.raises(TrainingError, match="teacher 'universal', not 'none'"):
+        runs.plan_or_resume(run_dir, tone_dataset, preset="tiny")
+    assert runs.plan_or_resume(run_dir, tone_dataset, teacher="universal") == spec
+
+
+def _contains(whole: np.ndarray, part: np.ndarray) -> bool:
+    """Whether ``part [C, n]`` is a contiguous slice of ``whole [C, N]`` along the last axis."""
+    n = part.shape[-1]
+    return any(np.array_equal(whole[..., i : i + n], part) for i in range(whole.shape[-1] - n + 1))
 
 
 def _glowtts(*args: str) -> subprocess.CompletedProcess[str]:
