@@ -309,6 +309,9 @@ def export(
     run: Path = typer.Argument(..., help="Training run folder."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Voice folder. [default: RUN/voice]"),
     which: str = typer.Option("best", "--which", help="best (lowest validation loss) or last."),
+    onnx: bool = typer.Option(
+        False, "--onnx", help="Also write model.onnx (Piper's format; `--engine onnx`) into it."
+    ),
 ) -> None:
     """Write a voice folder from a training run's checkpoint."""
     from glowtts_cli.train.finetune import export as run_export
@@ -316,3 +319,9 @@ def export(
     with progress_callback("exporting"):
         folder = run_export(run, out, which=which)
     err_console().print(f"[green]voice:[/] {folder}")
+    if onnx:
+        from glowtts_cli.onnx.export import export_onnx
+
+        with progress_callback("exporting ONNX"):
+            graph = export_onnx(folder, folder)
+        err_console().print(f"[green]onnx:[/] {graph} (Piper: {graph.name} + {graph.name}.json)")

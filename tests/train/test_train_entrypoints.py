@@ -17,8 +17,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+from typer.testing import CliRunner
 
 from glowtts_cli.api import Voice, speak
+from glowtts_cli.cli import app
 from glowtts_cli.config import TrainConfig
 from glowtts_cli.errors import ConfigError, TrainingError
 from glowtts_cli.train.checkpoint import (
@@ -120,6 +122,19 @@ def test_train_from_scratch_evaluates_and_exports(tiny_dataset: Path, tmp_path: 
     last_dir = export(run_dir, tmp_path / "last", which="last")
     assert read_voice_config(last_dir).training.steps == 3
     _assert_speaks(last_dir)
+    # `glowtts export --onnx` puts the graph in the voice folder, where `--engine onnx` runs it.
+    onnx_dir = tmp_path / "onnx"
+    done = CliRunner().invoke(app, ["export", str(run_dir), "--out", str(onnx_dir), "--onnx"])
+    assert done.exit_code == 0, done.output
+    from glowtts_cli.api import SynthesisOptions
+
+    flat = SynthesisOptions(noise_scale=0.0)
+    torch_audio = Voice.load(onnx_dir, engine="torch", threads=1).synthesize("Hi there.", flat)
+    graph = Voice.load(onnx_dir, engine="onnx", threads=1)
+    assert graph.graph is not None and graph.model is None
+    onnx_audio = graph.synthesize("Hi there.", flat)
+    assert json.loads((onnx_dir / "model.onnx.json").read_text())["audio"]["sample_rate"] > 0
+    np.testing.assert_allclose(onnx_audio.samples, torch_audio.samples, atol=2e-5, rtol=0)
 
 
 def test_train_init_from_a_voice_starts_from_its_weights(
