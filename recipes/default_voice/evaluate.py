@@ -174,8 +174,14 @@ def vocoder_system(data: Path, kind: str) -> Synth:
     return synth
 
 
-def voice_system(voice: Path, threads: int, vocoder: str | None = None) -> Synth:
-    """A trained voice folder through glowtts_cli's public API (its own vocoder by default).
+def voice_system(
+    voice: Path,
+    threads: int,
+    vocoder: str | None = None,
+    scales: dict[str, float] | None = None,
+) -> Synth:
+    """A trained voice folder through glowtts_cli's public API (its own vocoder by default;
+    ``scales``: noise_scale / length_scale overriding the voice's defaults).
 
     The voice is loaded once up front, so a bad folder is reported before any scoring.
     """
@@ -184,7 +190,7 @@ def voice_system(voice: Path, threads: int, vocoder: str | None = None) -> Synth
     loaded = Voice.load(str(voice), threads=threads, vocoder=vocoder)
 
     def synth(utt_id: str, text: str) -> tuple[np.ndarray, int]:
-        audio = speak(text, voice=loaded, seed=0)
+        audio = speak(text, voice=loaded, seed=0, **(scales or {}))
         return np.asarray(audio.samples, dtype=np.float32), int(audio.sample_rate)
 
     return synth
@@ -236,12 +242,18 @@ def build_systems(args: argparse.Namespace, data: Path) -> dict[str, Synth | str
         from glowtts_cli.errors import GlowTTSError
 
         try:
-            systems["voice"] = voice_system(args.voice, args.threads, args.vocoder)
+            systems["voice"] = voice_system(args.voice, args.threads, args.vocoder, scales(args))
         except ImportError as e:
             systems["voice"] = f"n/a (glowtts_cli.speak not importable: {e})"
         except GlowTTSError as e:
             systems["voice"] = f"n/a ({e})"
     return {k: v for k, v in systems.items() if args.systems is None or k in args.systems}
+
+
+def scales(args: argparse.Namespace) -> dict[str, float]:
+    """The inference settings given on the command line (the voice's own for the rest)."""
+    given = {"noise_scale": args.noise_scale, "length_scale": args.length_scale}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--split", default="test", choices=["test", "val", "everyday"])
     parser.add_argument("--vocoder", help="vocoder for --voice (default: the voice's own)")
+    parser.add_argument("--noise-scale", type=float, help="for --voice (default: the voice's)")
+    parser.add_argument("--length-scale", type=float, help="for --voice (default: the voice's)")
     parser.add_argument("--json", type=Path, help="append one JSON line of results to this file")
     parser.add_argument("--systems", nargs="*", help="only these systems (default: all available)")
     parser.add_argument("--limit", type=int, help="first N sentences only (quick checks)")
@@ -286,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         start = time.monotonic()
         part = f"-first{args.limit}" if args.limit is not None else ""
+        part += "".join(f"-{k}{v:g}" for k, v in scales(args).items()) if name == "voice" else ""
         log = HERE / "data" / "eval" / f"{args.teacher}-{args.split}{part}-{name}.tsv"
         wer, mean_mos = score(model, mos, synth, items, log)
         per = (time.monotonic() - start) / len(items)
@@ -294,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json is not None:
         row = {"split": args.split, "sentences": len(items), "teacher": args.teacher,
                "voice": str(args.voice) if args.voice else None, "vocoder": args.vocoder,
-               "results": results}  # fmt: skip
+               **scales(args), "results": results}  # fmt: skip
         with args.json.open("a", encoding="utf-8") as out:
             out.write(json.dumps(row) + "\n")
     return 0
