@@ -3,14 +3,20 @@
 Standard library only, just above ``errors``: every writer in the package (voice folders,
 vocoders, audio, prepared features, checkpoints, ``run.json``) goes through :func:`atomic_path`,
 so a crash or Ctrl-C leaves the old file or the new one under the target name, never a torn one.
+A process killed outright (``kill -9``, a power cut) cannot remove its temporary; the next write
+into that folder does (:func:`sweep_temporaries`), once the process that owned it is gone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
+import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,8 +31,24 @@ __all__ = [
     "json_text",
     "read_json",
     "sha256_file",
+    "sweep_temporaries",
     "write_json",
 ]
+
+logger = logging.getLogger(__name__)
+
+_TEMPORARY = re.compile(r"^\..+\.(?:(?P<pid>[0-9]{1,10})-)?[0-9a-f]{32}\.tmp$")
+"""Our temporaries: ``.NAME.<pid>-<uuid hex>.tmp`` (``.NAME.<uuid hex>.tmp`` before the pid)."""
+
+GRACE_SECONDS = 60.0
+"""A temporary whose process is gone is left alone this long after its last change, in case it
+belongs to a live writer on another machine sharing the folder (whose pid means nothing here)."""
+
+STALE_SECONDS = 24 * 3600.0
+"""A temporary without a pid (older versions) is removed once it has not changed for a day."""
+
+_swept: set[str] = set()
+_swept_lock = threading.Lock()
 
 
 class AtomicPath:
@@ -49,7 +71,10 @@ class AtomicPath:
         """
         self.target = Path(target)
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.target.with_name(f".{self.target.name}.{uuid.uuid4().hex}.tmp")
+        _sweep_once(self.target.parent)
+        # The pid tells a later sweep whether the writer still runs (see sweep_temporaries).
+        tmp_name = f".{self.target.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp"
+        self.tmp = self.target.with_name(tmp_name)
         self._folder = folder
         self._sync = sync
         if folder:
@@ -94,6 +119,75 @@ class AtomicPath:
 def atomic_path(target: str | Path, *, folder: bool = False, sync: bool = True) -> AtomicPath:
     """``with atomic_path(target) as tmp:`` write ``tmp``; it becomes ``target`` at the end."""
     return AtomicPath(target, folder=folder, sync=sync)
+
+
+def sweep_temporaries(
+    folder: str | Path, *, also: re.Pattern[str] | None = None, now: float | None = None
+) -> list[Path]:
+    """Remove the temporaries that killed processes left in ``folder``; returns what went.
+
+    Only names of :func:`atomic_path`'s own pattern (or of ``also``, whose ``pid`` group names
+    the writer) are considered, and one goes only when the process named in it no longer runs
+    and it has not changed for ``GRACE_SECONDS``, or, for a name without a pid (older versions),
+    when it has not changed for ``STALE_SECONDS``. A live pid keeps its file, whatever its age.
+    Nothing else is touched; what cannot be listed or removed is left as it is.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name) or (also.match(entry.name) if also else None)
+        if match is None or not _abandoned(entry, match, now):
+            continue
+        path = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            continue
+        logger.info("removed %s, left by a process that was killed while writing", path)
+        removed.append(path)
+    return removed
+
+
+def _abandoned(entry: os.DirEntry[str], match: re.Match[str], now: float) -> bool:
+    """Whether the temporary ``entry`` has no live writer (see :func:`sweep_temporaries`)."""
+    try:
+        age = now - entry.stat(follow_symlinks=False).st_mtime
+    except OSError:
+        return False
+    pid = match["pid"]
+    if pid is None:
+        return age > STALE_SECONDS
+    return age > GRACE_SECONDS and not _running(int(pid))
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists here (on Windows, where ``os.kill`` ends it: assumed yes)."""
+    if os.name == "nt" or pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError, OSError):
+        return True  # another user's process, or a number that is no pid: leave the file
+    return True
+
+
+def _sweep_once(folder: Path) -> None:
+    """Sweep ``folder`` the first time this process writes into it (one listing per folder)."""
+    key = os.path.abspath(folder)
+    with _swept_lock:
+        if key in _swept:
+            return
+        _swept.add(key)
+    sweep_temporaries(folder)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

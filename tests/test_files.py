@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from glowtts_cli.errors import ConfigError
-from glowtts_cli.files import atomic_path, atomic_write_text, read_json, sha256_file, write_json
+from glowtts_cli.files import (
+    GRACE_SECONDS,
+    STALE_SECONDS,
+    atomic_path,
+    atomic_write_text,
+    read_json,
+    sha256_file,
+    sweep_temporaries,
+    write_json,
+)
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -86,3 +99,64 @@ def test_sha256_of_a_file(tmp_path: Path) -> None:
     assert sha256_file(path) == hashlib.sha256(data).hexdigest()
     atomic_write_text(path, "x")
     assert sha256_file(path) == hashlib.sha256(b"x").hexdigest()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _touch(path: Path, *, age: float, folder: bool = False) -> Path:
+    path.mkdir() if folder else path.write_bytes(b"x")
+    then = time.time() - age
+    os.utime(path, (then, then))
+    return path
+
+
+def test_issue_18_sweep_removes_only_our_temporaries_of_gone_processes(tmp_path: Path) -> None:
+    """Item 10: the owning pid is gone (and a minute passed), or an old pid-less name is a day
+    old; a live pid, a recent file, and every name not of our pattern stay."""
+    dead, hex32 = _dead_pid(), "0123456789abcdef" * 2
+    old = GRACE_SECONDS + 5
+    gone = [
+        _touch(tmp_path / f".out.wav.{dead}-{hex32}.tmp", age=old),
+        _touch(tmp_path / f".voice.{dead}-{hex32}.tmp", age=old, folder=True),
+        _touch(tmp_path / f".old.wav.{hex32}.tmp", age=STALE_SECONDS + 5),  # before the pid
+    ]
+    (gone[1] / "model.safetensors").write_bytes(b"x")
+    os.utime(gone[1], (time.time() - old, time.time() - old))  # the write made it recent
+    kept = [
+        _touch(tmp_path / f".live.wav.{os.getpid()}-{hex32}.tmp", age=STALE_SECONDS + 5),
+        _touch(tmp_path / f".recent.wav.{dead}-{hex32}.tmp", age=GRACE_SECONDS - 30),
+        _touch(tmp_path / f".new.wav.{hex32}.tmp", age=old),
+        _touch(tmp_path / ".notes.tmp", age=STALE_SECONDS + 5),
+        _touch(tmp_path / f".x.{dead}.tmp", age=STALE_SECONDS + 5),
+        _touch(tmp_path / f"out.wav.{dead}-{hex32}.tmp", age=STALE_SECONDS + 5),  # no dot
+        _touch(tmp_path / f".a.{dead}-{hex32}.tmp.bak", age=STALE_SECONDS + 5),
+    ]
+    assert sorted(sweep_temporaries(tmp_path)) == sorted(gone)
+    assert not any(p.exists() for p in gone) and all(p.exists() for p in kept)
+
+
+_KILLED_WHILE_WRITING = """
+import os, signal, sys
+from glowtts_cli.files import atomic_path
+with atomic_path(sys.argv[1]) as tmp:
+    tmp.write_bytes(b"half")
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_issue_18_a_write_killed_by_sigkill_is_swept_by_a_later_process(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WHILE_WRITING, str(target)])
+    assert killed.returncode == -signal.SIGKILL
+    (left,) = _leftovers(tmp_path)
+    assert target.read_text() == "old"
+    then = time.time() - GRACE_SECONDS - 5  # a minute later
+    os.utime(tmp_path / left, (then, then))
+    later = "import sys; from glowtts_cli.files import write_json; write_json(sys.argv[1], {})"
+    subprocess.run([sys.executable, "-c", later, str(tmp_path / "other.json")], check=True)
+    assert _leftovers(tmp_path) == [] and target.read_text() == "old"

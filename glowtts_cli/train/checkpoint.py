@@ -15,13 +15,14 @@ import numpy as np
 import torch
 
 from glowtts_cli.errors import CheckpointError
-from glowtts_cli.files import atomic_path
+from glowtts_cli.files import atomic_path, sweep_temporaries
 from glowtts_cli.state_dict import load_torch_file
 
 CHECKPOINT_DIR = "checkpoints"
 BEST_NAME = "best.pt"
 _STEP_FILE = re.compile(r"^step_(\d{8})\.pt$")
-_TEMP_FILE = re.compile(r"^\.(step_\d{8}|best)\.pt\..+\.tmp$")
+_OLD_TEMP_FILE = re.compile(r"^\.(step_\d{8}|best)\.pt\.(?P<pid>\d+)\.tmp$")
+"""Temporaries of earlier versions, named after the saving process alone."""
 
 
 def rng_state() -> dict[str, Any]:
@@ -84,18 +85,9 @@ def save_checkpoint(
         _atomic_save(state, folder / BEST_NAME)
     for old in list_checkpoints(run_dir)[:-keep_last]:
         old.unlink(missing_ok=True)
-    for stale in _temporaries(folder):  # left by a run killed mid-save; this one's are renamed
-        stale.unlink(missing_ok=True)
+    # A run killed mid-save (kill -9, power cut) left its temporary; its pid says it is gone.
+    sweep_temporaries(folder, also=_OLD_TEMP_FILE)
     return path
-
-
-def _temporaries(folder: Path) -> list[Path]:
-    """Temporary checkpoint files in ``folder`` (``.step_N.pt.<id>.tmp``, ``.best.pt.<id>.tmp``).
-
-    A run's checkpoints are written by one process (rank 0), one at a time: once its own save is
-    renamed into place, every temporary left is another, killed run's.
-    """
-    return sorted(p for p in folder.iterdir() if _TEMP_FILE.match(p.name))
 
 
 def list_checkpoints(run_dir: Path) -> list[Path]:
