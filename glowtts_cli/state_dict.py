@@ -7,8 +7,8 @@ file is read with ``weights_only=True`` behind the same exceptions.
 
 from __future__ import annotations
 
-import pickle
-import zipfile
+import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,16 +25,6 @@ _MAX_LISTED = 10
 """How many offending keys an error message names."""
 
 _DEFAULT_HINT = "Check that the checkpoint and the model config belong together."
-
-_TORCH_LOAD_ERRORS = (
-    OSError,
-    RuntimeError,
-    EOFError,
-    ValueError,
-    pickle.UnpicklingError,
-    zipfile.BadZipFile,
-)
-"""What ``torch.load`` raises on a missing, damaged, truncated or non-weights-only file."""
 
 
 def listed(keys: Sequence[str]) -> str:
@@ -127,10 +117,32 @@ def load_torch_file(path: str | Path, *, what: str = "checkpoint", hint: str | N
     path = Path(path)
     if not path.exists():
         raise CheckpointError(f"Cannot read {what} {path}: it does not exist.", hint=hint)
+    if not path.is_file():
+        raise CheckpointError(f"Cannot read {what} {path}: it is not a file.", hint=hint)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except _TORCH_LOAD_ERRORS as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(
-            f"Cannot read {what} {path} as a weights-only torch file: {first}", hint=hint
-        ) from e
+        with warnings.catch_warnings():  # torch warns about pickle protocols of foreign files
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except MemoryError:
+        raise
+    except Exception as e:  # the unpickler raises anything on garbage (KeyError on text)
+        raise CheckpointError(f"Cannot read {what} {path}: {_why_unreadable(e)}.", hint=hint) from e
+
+
+_PICKLED_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+)")
+
+
+def _why_unreadable(e: Exception) -> str:
+    """Why ``torch.load`` failed, in our words: never torch's advice to load unsafely."""
+    text = str(e)
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror[0].lower() + e.strerror[1:]
+    found = _PICKLED_GLOBAL.search(text)
+    if found:
+        return (
+            f"it holds pickled Python objects ({found[1]}), whose code a safe "
+            "(weights-only) load does not run"
+        )
+    if "central directory" in text or "PytorchStreamReader" in text or isinstance(e, EOFError):
+        return "it is truncated or damaged"
+    return "it is not a PyTorch checkpoint (or it is damaged)"

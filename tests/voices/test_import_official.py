@@ -79,3 +79,49 @@ def test_arbitrary_pickle_is_refused_without_running(tmp_path: Path) -> None:
         import_official(tmp_path / "notweights.pth", tmp_path / "v")
     assert not marker.exists()
     assert not (tmp_path / "v").exists()
+
+
+def _files(tmp_path: Path) -> dict[str, Path]:
+    """Files that are not official checkpoints, each torch.load failing its own way."""
+    good = tmp_path / "good.pth"
+    torch.save({"model": {"w": torch.zeros(3)}}, good)
+    data = good.read_bytes()
+    contents = {
+        "garbage": bytes(range(256)) * 20,
+        "empty": b"",
+        "text": b"hello world\n",
+        "truncated": data[: len(data) // 2],
+        "pickle": pickle.dumps({"a": 1}, protocol=4),
+    }
+    files = {}
+    torch.save({"model": _Exploit()}, tmp_path / "objects.pth")
+    files["objects"] = tmp_path / "objects.pth"
+    for name, content in contents.items():
+        files[name] = tmp_path / f"{name}.pth"
+        files[name].write_bytes(content)
+    return files
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("garbage", "it is not a PyTorch checkpoint (or it is damaged)"),
+     ("empty", "it is truncated or damaged"),
+     ("text", "it is not a PyTorch checkpoint (or it is damaged)"),
+     ("truncated", "it is truncated or damaged"),
+     ("pickle", "it is not a PyTorch checkpoint (or it is damaged)"),
+     ("objects", "it holds pickled Python objects ({open}), whose code a safe (weights-only) "
+                 "load does not run")],
+)  # fmt: skip
+def test_issue_18_unreadable_checkpoints_say_why_without_torch_advice(
+    name: str, reason: str, tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    """Item 11: torch's "Re-running torch.load with weights_only=False" never reaches users
+    (nor a KeyError from the unpickler on a text file, nor torch's pickle-protocol warning)."""
+    path = _files(tmp_path)[name]
+    with pytest.raises(CheckpointError) as caught:
+        import_official(path, tmp_path / "v")
+    reason = reason.format(open=f"{open.__module__}.{open.__qualname__}")
+    assert caught.value.message == f"Cannot read checkpoint {path}: {reason}."
+    assert caught.value.hint == "Pass an official glow-tts .pth file (G_<epoch>.pth)."
+    assert "weights_only" not in str(caught.value) and not recwarn.list
+    assert not (tmp_path / "v").exists()
