@@ -73,6 +73,8 @@ def from_dict(cls: type[T], data: Any, *, where: str = "config") -> T:
         raise ConfigError(f"{where}: missing required key(s) {', '.join(missing)}.")
     try:
         return cls(**kwargs)
+    except ConfigError as e:  # a cross-field check in __post_init__: say which file (or section)
+        raise ConfigError(f"{where}: {e.message}", hint=e.hint) from e
     except TypeError as e:  # pragma: no cover - guarded by the checks above
         raise ConfigError(f"{where}: {e}") from e
 
@@ -123,7 +125,12 @@ def save_json(cfg: Any, path: str | Path) -> None:
 
 def load_json(cls: type[T], path: str | Path) -> T:
     """Read a config JSON file strictly."""
-    return from_dict(cls, read_json(path), where=str(path))
+    fix = f"Correct {path} and run the command again."
+    try:
+        return from_dict(cls, read_json(path, hint=fix), where=str(path))
+    except ConfigError as e:
+        e.hint = e.hint or fix
+        raise
 
 
 def _check(condition: bool, message: str) -> None:

@@ -63,7 +63,8 @@ def read_voice_config(voice_dir: Path) -> VoiceConfig:
             f"{voice_dir} is not a voice folder: it has no {CONFIG_FILE}.",
             hint="A voice folder holds config.json and model.safetensors.",
         )
-    data = read_json(path)
+    fix = "Fix config.json, or download or export the voice again."
+    data = read_json(path, hint=fix)
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ConfigError(
@@ -77,7 +78,13 @@ def read_voice_config(voice_dir: Path) -> VoiceConfig:
             f"{path}: {', '.join(not_finite[:10])} must be a finite number, not NaN or infinity.",
             hint="Fix the value in config.json, or re-export the voice.",
         )
-    return from_dict(VoiceConfig, data, where=str(path))
+    if "model" not in data:  # its default (the base model) would fit no voice's weights
+        raise ConfigError(f"{path} has no 'model' section: it does not describe a model.", hint=fix)
+    try:
+        return from_dict(VoiceConfig, data, where=str(path))
+    except ConfigError as e:
+        e.hint = e.hint or fix
+        raise
 
 
 def _non_finite(value: object, where: str) -> Iterator[str]:
