@@ -98,7 +98,7 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def fine_tune(work: Path, case: str, data: Path, args: argparse.Namespace) -> tuple[Path, Any]:
-    from glowtts_cli.train.finetune import finetune
+    from glowtts_cli.train.acoustic import finetune
 
     run_dir = work / "runs" / f"{case}{args.tag}"
     if run_dir.exists():
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         n = CASES[case]
         picked = slice(HELD_OUT, HELD_OUT + n)
         data = dataset(args.work, case, clips[picked], texts[picked])
-        from glowtts_cli.train.finetune import audio_seconds
+        from glowtts_cli.train.plan import audio_seconds
 
         seconds = audio_seconds(data)
         start = time.monotonic()

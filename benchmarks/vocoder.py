@@ -23,10 +23,10 @@ import torch
 
 from glowtts_cli.audio.mel import MelSpectrogram
 from glowtts_cli.config import AudioConfig, HiFiGANConfig, VocoderConfig, VocosConfig
+from glowtts_cli.threads import physical_cores, set_inference_threads
 from glowtts_cli.vocoder import Vocoder, load_bundled, stream_vocode
 from glowtts_cli.vocoder.griffin_lim import GriffinLim
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
-from glowtts_cli.vocoder.threads import physical_cores, set_inference_threads
 from glowtts_cli.vocoder.vocos import VocosGenerator
 
 

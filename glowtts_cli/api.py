@@ -256,7 +256,7 @@ class Voice:
         if engine not in ENGINES:
             raise ConfigError(f"Unknown engine '{engine}'.", hint="Use auto, torch or onnx.")
         if threads is not None:
-            from glowtts_cli.vocoder.threads import check_threads
+            from glowtts_cli.threads import check_threads
 
             check_threads(threads)
         if engine != "torch":
@@ -269,8 +269,8 @@ class Voice:
                 return cls(cfg, None, None, device=None, path=folder, graph=graph)
         from glowtts_cli.model.glow_tts import GlowTTS  # the torch engine from here on
         from glowtts_cli.state_dict import load_state_dict_strict
+        from glowtts_cli.threads import set_inference_threads
         from glowtts_cli.vocoder import load_vocoder
-        from glowtts_cli.vocoder.threads import set_inference_threads
         from glowtts_cli.voice_folder import load_model_state
 
         torch_device = select_device(device)

@@ -1,8 +1,10 @@
-"""Weights into modules, strictly: the key and shape check, the strict loader, the safe torch.load.
+"""Weights into modules, strictly: the key and shape check, the strict loader, the safe torch.load,
+the one safetensors reader and writer.
 
 Shared by the acoustic model, the vocoders, voice folders and training checkpoints, so that every
-mismatch reads the same (up to 10 missing, unexpected and misshapen keys by name) and every torch
-file is read with ``weights_only=True`` behind the same exceptions.
+mismatch reads the same (up to 10 missing, unexpected and misshapen keys by name), every torch
+file is read with ``weights_only=True`` behind the same exceptions, and every safetensors file is
+read and (atomically) written one way.
 """
 
 from __future__ import annotations
@@ -14,12 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
 from torch import nn
 
 from glowtts_cli.errors import CheckpointError
+from glowtts_cli.files import atomic_path
 from glowtts_cli.weight_norm import WEIGHT_NORM_SUFFIXES, normalize_weight_norm_keys
 
-__all__ = ["check_state_dict", "listed", "load_state_dict_strict", "load_torch_file"]
+__all__ = [
+    "check_state_dict",
+    "listed",
+    "load_safetensors",
+    "load_state_dict_strict",
+    "load_torch_file",
+    "save_safetensors",
+]
 
 _MAX_LISTED = 10
 """How many offending keys an error message names."""
@@ -146,3 +158,31 @@ def _why_unreadable(e: Exception) -> str:
     if "central directory" in text or "PytorchStreamReader" in text or isinstance(e, EOFError):
         return "it is truncated or damaged"
     return "it is not a PyTorch checkpoint (or it is damaged)"
+
+
+def load_safetensors(path: str | Path, *, hint: str | None = None) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file, on the CPU.
+
+    Raises:
+        CheckpointError: the file is missing or is not a readable safetensors file; ``hint``
+            says what to do.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} is missing.", hint=hint)
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{path} is not a readable safetensors file ({e}).", hint=hint) from e
+
+
+def save_safetensors(
+    tensors: Mapping[str, torch.Tensor],
+    path: str | Path,
+    *,
+    metadata: dict[str, str] | None = None,
+) -> None:
+    """Write ``tensors`` (detached, contiguous, on the CPU) as a safetensors file, atomically."""
+    plain = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    with atomic_path(path) as tmp:
+        save_file(plain, str(tmp), metadata)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from glowtts_cli.config import SCHEMA_VERSION, VoiceConfig, from_dict, save_json
 from glowtts_cli.errors import CheckpointError, ConfigError, VoiceNotFoundError
-from glowtts_cli.files import atomic_path, atomic_write_text, read_json
+from glowtts_cli.files import atomic_write_text, read_json
 
 if TYPE_CHECKING:  # torch is imported lazily so listing voices stays fast
     import torch
@@ -29,30 +29,6 @@ MODEL_FILE = "model.safetensors"
 VOCODER_FILE = "vocoder.safetensors"
 CARD_FILE = "README.md"
 VOICE_FILES = (CONFIG_FILE, MODEL_FILE, VOCODER_FILE, CARD_FILE)
-
-
-def save_tensors_atomic(tensors: Mapping[str, torch.Tensor], path: Path) -> None:
-    """``safetensors`` save through a temporary file and an atomic rename."""
-    from safetensors.torch import save_file
-
-    with atomic_path(path) as tmp:
-        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp))
-
-
-def load_tensors(path: Path) -> dict[str, torch.Tensor]:
-    """Read a safetensors file, with a clear error if it is missing or damaged."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    if not path.is_file():
-        raise CheckpointError(f"{path} is missing.", hint="Re-download or re-export the voice.")
-    try:
-        return load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(
-            f"{path} is not a readable safetensors file ({e}).",
-            hint="Re-download or re-export the voice.",
-        ) from e
 
 
 def read_voice_config(voice_dir: Path) -> VoiceConfig:
@@ -256,9 +232,11 @@ def save_voice(
             for k, v in state.items()
         }
 
-    save_tensors_atomic(cast(model_state), voice_dir / MODEL_FILE)
+    from glowtts_cli.state_dict import save_safetensors
+
+    save_safetensors(cast(model_state), voice_dir / MODEL_FILE)
     if vocoder_state is not None:
-        save_tensors_atomic(cast(vocoder_state), voice_dir / VOCODER_FILE)
+        save_safetensors(cast(vocoder_state), voice_dir / VOCODER_FILE)
     save_json(cfg, voice_dir / CONFIG_FILE)
     atomic_write_text(voice_dir / CARD_FILE, card or model_card(cfg))
     return voice_dir
@@ -271,8 +249,10 @@ def load_model_state(voice_dir: Path) -> dict[str, torch.Tensor]:
         CheckpointError: a weight is not floating point (int8 would be cast to nonsense), or
             holds NaN or infinite values (the voice would speak noise).
     """
+    from glowtts_cli.state_dict import load_safetensors
+
     path = voice_dir / MODEL_FILE
-    state = load_tensors(path)
+    state = load_safetensors(path, hint="Re-download or re-export the voice.")
     check_weights(state, source=str(path))
     return {k: v.float() for k, v in state.items()}
 

@@ -14,14 +14,14 @@ import typer
 from glowtts_cli.cli.console import StageProgress, err_console, progress_callback
 
 if TYPE_CHECKING:
-    from glowtts_cli.train.finetune import Callbacks
+    from glowtts_cli.train.acoustic import Callbacks
 
 
 def _train_overrides(
-    batch_size: int | None, learning_rate: float | None, steps: int | None,
-    checkpoint_every: int | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    values = {"batch_size": batch_size, "learning_rate": learning_rate, "max_steps": steps,
+    batch_size: int | None, learning_rate: float | None, checkpoint_every: int | None
+) -> dict[str, Any]:
+    """The training settings given as flags (``--steps`` travels apart, as ``max_steps``)."""
+    values = {"batch_size": batch_size, "learning_rate": learning_rate,
               "checkpoint_every": checkpoint_every}  # fmt: skip
     return {k: v for k, v in values.items() if v is not None}
 
@@ -123,7 +123,7 @@ class _TrainingDisplay(StageProgress):
         self.show("training", report.step, report.max_steps, info)
 
     def callbacks(self) -> Callbacks:
-        from glowtts_cli.train.finetune import Callbacks
+        from glowtts_cli.train.acoustic import Callbacks
 
         return Callbacks(
             on_check=self.counter("checking clips"),
@@ -136,7 +136,7 @@ class _TrainingDisplay(StageProgress):
 def _device(spec: str, threads: int | None) -> Any:
     """The training device; ``--threads`` sets torch's CPU threads deliberately when given."""
     from glowtts_cli.api import select_device
-    from glowtts_cli.vocoder.threads import set_inference_threads
+    from glowtts_cli.threads import set_inference_threads
 
     if threads is not None:
         set_inference_threads(threads)
@@ -208,9 +208,9 @@ def train(
 ) -> None:
     """Train a new voice from scratch (official Glow-TTS recipe: Adam, Noam warm-up, DDI)."""
     from glowtts_cli.config import TrainConfig
-    from glowtts_cli.train import finetune as runs
+    from glowtts_cli.train import acoustic as runs
 
-    overrides = _train_overrides(batch_size, learning_rate, steps, checkpoint_every)
+    overrides = _train_overrides(batch_size, learning_rate, checkpoint_every)
     train_cfg = dataclasses.replace(TrainConfig(), **overrides)
     with ExitStack() as stack, _flag_names("train"), _resume_note(out):
         display = _TrainingDisplay(stack)
@@ -278,19 +278,14 @@ def finetune(
     ),
 ) -> None:
     """Teach a voice to speak like your recordings (checks the data first; re-run to resume)."""
-    from glowtts_cli.errors import VoiceNotFoundError
-    from glowtts_cli.train import finetune as runs
-    from glowtts_cli.voices import default_voice_name
+    from glowtts_cli.train import acoustic as runs
+    from glowtts_cli.train.runs import is_run_folder
+    from glowtts_cli.voices import default_voice
 
     run_dir = out or Path("runs") / data.resolve().name
-    if base is None and not runs.is_run_folder(run_dir):  # a resumed run knows its voice
-        base = default_voice_name()
-        if base is None:
-            raise VoiceNotFoundError(
-                "No voice to start from: none is bundled and --from was not given.",
-                hint="Pass --from VOICE (a folder or org/repo), or train one with `glowtts train`.",
-            )
-    overrides = {**_train_overrides(batch_size, learning_rate, steps, checkpoint_every),
+    if base is None and not is_run_folder(run_dir):  # a resumed run knows its voice
+        base = default_voice(flag="--from")
+    overrides = {**_train_overrides(batch_size, learning_rate, checkpoint_every),
                  **_finetune_overrides(eval_every, sample_every, patience, freeze)}  # fmt: skip
     with ExitStack() as stack, _flag_names("finetune"), _resume_note(run_dir):
         display = _TrainingDisplay(stack)
@@ -314,7 +309,7 @@ def export(
     ),
 ) -> None:
     """Write a voice folder from a training run's checkpoint."""
-    from glowtts_cli.train.finetune import export as run_export
+    from glowtts_cli.train.export import export as run_export
 
     with progress_callback("exporting"):
         folder = run_export(run, out, which=which)

@@ -100,15 +100,13 @@ def train(
     train_cfg = VocoderTrainConfig()
     if batch_size is not None:
         train_cfg = dataclasses.replace(train_cfg, batch_size=batch_size)
-    spec = runs.plan_or_resume(
-        out, data, preset=config, base_vocoder=base, train=train_cfg,
-        exclude=_exclude_ids(exclude), teacher=teacher, teacher_clips=teacher_clips,
-    )  # fmt: skip
     with ExitStack() as stack:
         display = _VocoderDisplay(stack)
         step, folder = runs.train(
-            spec, out, device=_device(device, threads), calls=display.callbacks(), max_steps=steps
-        )
+            out, data, device=_device(device, threads), calls=display.callbacks(),
+            max_steps=steps, preset=config, base_vocoder=base, train=train_cfg,
+            exclude=_exclude_ids(exclude), teacher=teacher, teacher_clips=teacher_clips,
+        )  # fmt: skip
     err_console().print(f"[green]done:[/] {step} steps")
     if folder is not None:
         err_console().print(f"vocoder: {folder}")

@@ -164,7 +164,7 @@ class PreparedDataset:
 
 
 def prepare_dataset(
-    data_dir: str | Path,
+    data_dir: str | Path | Manifest,
     run_dir: str | Path,
     *,
     text: TextConfig | None,
@@ -172,11 +172,13 @@ def prepare_dataset(
     options: PrepareOptions | None = None,
     exclude: Collection[str] = frozenset(),
     on_progress: ProgressFn | None = None,
+    frontend: TextFrontend | None = None,
 ) -> PreparedDataset:
     """Compute (or reuse) features for every clip of a dataset and write the split manifest.
 
     Args:
-        data_dir: the dataset folder (any layout :func:`read_manifest` reads).
+        data_dir: the dataset folder (any layout :func:`read_manifest` reads), or its
+            manifest already read.
         run_dir: the training run folder; features go to ``run_dir/prepared/``.
         text: the target voice's text front end; its ids are what the model embeds. None
             for audio-only features (vocoder training): no ids, transcripts unused.
@@ -185,19 +187,23 @@ def prepare_dataset(
         exclude: utterance ids to leave out, e.g. ``check_dataset(...).bad_ids`` when the
             user chose to skip the clips the checker rejected.
         on_progress: called as ``(done, total)`` after each clip.
+        frontend: the front end for ``text`` to use (one that already phonemized the
+            transcripts, say); by default a new one.
 
     Raises:
         DatasetError: with every issue, when the metadata has errors or clips cannot be
             prepared (unless ``options.skip_invalid``), or when no clip is left.
     """
     opts = options or PrepareOptions()
-    manifest = read_manifest(data_dir)
+    manifest = data_dir if isinstance(data_dir, Manifest) else read_manifest(data_dir)
     utterances, skipped = _usable(manifest, opts)
     utterances = [u for u in utterances if u.id not in exclude]
     directory = Path(run_dir) / PREPARED_DIR
     directory.mkdir(parents=True, exist_ok=True)
     settings = _settings(text, audio, opts)
-    work = _Featurizer(text, audio, opts)
+    if frontend is None and text is not None:
+        frontend = TextFrontend(text)
+    work = _Featurizer(frontend, audio, opts)
     speakers = manifest.speakers
     known = _previous_lengths(directory)
     prepared: list[PreparedUtterance] = []
@@ -315,10 +321,12 @@ def _cached_lengths(path: Path, known: dict[str, tuple[int, int]]) -> tuple[int,
 class _Featurizer:
     """Audio and text of one clip -> (ids, mel). Holds the front end and the mel transform."""
 
-    def __init__(self, text: TextConfig | None, audio: AudioConfig, opts: PrepareOptions) -> None:
+    def __init__(
+        self, frontend: TextFrontend | None, audio: AudioConfig, opts: PrepareOptions
+    ) -> None:
         self.audio = audio
         self.opts = opts
-        self.frontend = None if text is None else TextFrontend(text)
+        self.frontend = frontend
         self._mel: Any = None
 
     def mel(self, wav: np.ndarray) -> np.ndarray:

@@ -148,7 +148,7 @@ class DatasetReport:
 
 
 def check_dataset(
-    path: str | Path,
+    path: str | Path | Manifest,
     frontend: TextFrontend | None = None,
     *,
     thresholds: CheckThresholds | None = None,
@@ -159,7 +159,7 @@ def check_dataset(
     """Read and check a dataset, collecting every problem.
 
     Args:
-        path: the dataset folder (or its metadata file).
+        path: the dataset folder (or its metadata file), or its manifest already read.
         frontend: the target voice's text front end; without it unknown characters are not
             checked and the speaking rate counts raw transcript letters.
         thresholds: limits (defaults: :class:`CheckThresholds`).
@@ -172,7 +172,7 @@ def check_dataset(
             issue in the report.
     """
     limits = thresholds or CheckThresholds()
-    manifest = read_manifest(path, layout=layout)
+    manifest = path if isinstance(path, Manifest) else read_manifest(path, layout=layout)
     total = len(manifest.utterances)
     n_workers = workers or min(4, os.cpu_count() or 1)
     results: list[tuple[ClipStats | None, list[Issue]]] = []

@@ -128,3 +128,11 @@ def wrap(model: torch.nn.Module, info: DistInfo, device: torch.device) -> torch.
         return model
     ids = [device.index] if device.type == "cuda" and device.index is not None else None
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+
+def join(device: torch.device) -> tuple[DistInfo, torch.device]:
+    """This process's place in the job and its device, once it joined the process group."""
+    info = from_environment()
+    device = process_device(info, device)
+    init_process_group(info, device)
+    return info, device

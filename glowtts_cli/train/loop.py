@@ -40,6 +40,7 @@ from glowtts_cli.train.distributed import (
     any_process,
     broadcast_parameters,
     gather_objects,
+    wrap,
 )
 from glowtts_cli.train.losses import duration_loss, mle_loss
 from glowtts_cli.train.metrics import MetricsLogger
@@ -208,7 +209,10 @@ class _StepRate:
 
 
 class Trainer:
-    """Runs (or resumes) the optimisation of one model on one prepared dataset."""
+    """Runs (or resumes) the optimisation of one model on one prepared dataset.
+
+    Under torchrun (``dist`` of more than one process) it wraps the model in DDP itself.
+    """
 
     def __init__(
         self,
@@ -230,7 +234,8 @@ class Trainer:
         self.dist = dist or DistInfo()
         self.from_scratch = from_scratch
         self.raw = model.to(device)
-        self.model: nn.Module = self.raw
+        self.model = wrap(self.raw, self.dist, device)
+        """What steps run forward through: ``raw`` itself, or under torchrun its DDP wrapper."""
         self.evaluate_audio = evaluate_audio
         prepared, self.too_short = alignable(prepared, model.cfg.decoder.n_sqz)
         prepared = to_voice_speakers(prepared, voice.speakers)

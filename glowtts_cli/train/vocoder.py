@@ -10,7 +10,6 @@ left off (the loop is :mod:`glowtts_cli.train.vocoder_loop`).
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,13 +23,16 @@ from glowtts_cli.config import AudioConfig, VocoderTrainConfig, VocosConfig, fro
 from glowtts_cli.data.prepare import PreparedDataset, PrepareOptions, prepare_dataset
 from glowtts_cli.data.validate import check_dataset
 from glowtts_cli.errors import CheckpointError, TrainingError
-from glowtts_cli.files import atomic_write_bytes
+from glowtts_cli.files import json_text, read_json
+from glowtts_cli.state_dict import load_state_dict_strict
 from glowtts_cli.train import distributed
-from glowtts_cli.train.checkpoint import (
-    BEST_NAME,
-    checkpoint_dir,
-    latest_checkpoint,
-    load_checkpoint,
+from glowtts_cli.train.checkpoint import load_checkpoint
+from glowtts_cli.train.runs import (
+    RUN_FILE,
+    chosen_checkpoint,
+    on_rank_zero_first,
+    open_run,
+    read_written,
 )
 from glowtts_cli.train.teacher import TeacherTargets, load_teacher, select_clips
 from glowtts_cli.train.vocoder_loop import (
@@ -47,7 +49,6 @@ __all__ = ["VocoderCallbacks", "VocoderRunSpec", "VocoderStepReport", "VocoderTr
 
 logger = logging.getLogger(__name__)
 
-RUN_FILE = "run.json"
 VOCODER_DIR = "vocoder"
 
 
@@ -79,7 +80,7 @@ class VocoderRunSpec:
                 "vocos": to_dict(self.vocos), "train": to_dict(self.train),
                 "exclude": list(self.exclude), "base_vocoder": self.base_vocoder,
                 "teacher": self.teacher, "teacher_clips": self.teacher_clips}  # fmt: skip
-        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+        return json_text(data)
 
     @classmethod
     def read(cls, run_dir: Path) -> VocoderRunSpec | None:
@@ -87,7 +88,8 @@ class VocoderRunSpec:
         path = run_dir / RUN_FILE
         if not path.is_file():
             return None
-        data = json.loads(path.read_text("utf-8"))
+        hint = "run.json is written by glowtts vocoder train: restore it, or use a new run folder."
+        data = read_json(path, hint=hint)
         if data.get("kind") != RUN_KIND:
             raise TrainingError(
                 f"{run_dir} holds a {data.get('kind', 'unknown')} run, not a vocoder run.",
@@ -147,19 +149,46 @@ def plan_or_resume(run_dir: Path, data_dir: Path, **plan_args: Any) -> VocoderRu
     existing = VocoderRunSpec.read(run_dir)
     if existing is None:
         return plan(data_dir, **plan_args)
+    return _same_run(run_dir, existing, data_dir, plan_args.get("teacher"))
+
+
+def _same_run(
+    run_dir: Path, existing: VocoderRunSpec, data_dir: Path, teacher: str | None
+) -> VocoderRunSpec:
+    """``existing``, once it is known to be the run asked for (same data, same teacher)."""
     if Path(existing.data_dir) != data_dir.resolve():
         raise TrainingError(
             f"{run_dir} already holds a vocoder run on {existing.data_dir}.",
             hint="Choose another --out folder, or run the same command again to resume it.",
         )
-    wanted = plan_args.get("teacher") or ""
-    if _teacher_source(wanted) != existing.teacher:
+    if _teacher_source(teacher) != existing.teacher:
         raise TrainingError(
             f"{run_dir} already holds a vocoder run with teacher "
-            f"'{existing.teacher or 'none'}', not '{wanted or 'none'}'.",
+            f"'{existing.teacher or 'none'}', not '{teacher or 'none'}'.",
             hint="Choose another --out folder, or resume with the run's own --teacher.",
         )
     return existing
+
+
+def open_vocoder_run(
+    run_dir: Path, data_dir: Path, *, max_steps: int | None = None, **plan_args: Any
+) -> VocoderRunSpec:
+    """Start (:func:`plan`) or resume the vocoder run in ``run_dir``, decided once from one
+    read of run.json; ``max_steps``, when given, is the run's from now on."""
+    return open_run(
+        run_dir,
+        read=VocoderRunSpec.read,
+        plan=lambda: (_with_steps(plan(data_dir, **plan_args), max_steps), None),
+        resume=lambda existing: _with_steps(
+            _same_run(run_dir, existing, data_dir, plan_args.get("teacher")), max_steps
+        ),
+    )[0]
+
+
+def _with_steps(spec: VocoderRunSpec, max_steps: int | None) -> VocoderRunSpec:
+    if max_steps is None:
+        return spec
+    return dataclasses.replace(spec, train=dataclasses.replace(spec.train, max_steps=max_steps))
 
 
 def _load_base(path: str) -> VocosGenerator:
@@ -174,14 +203,12 @@ def _load_base(path: str) -> VocosGenerator:
 
 def _resolve(run_dir: Path, wanted: VocoderRunSpec, max_steps: int | None) -> VocoderRunSpec:
     """The folder's own spec when it exists (resume), else ``wanted``; with ``max_steps``."""
-    existing = VocoderRunSpec.read(run_dir)
-    spec = wanted if existing is None else existing
-    if max_steps is not None:
-        spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, max_steps=max_steps))
-    if spec != existing:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(run_dir / RUN_FILE, spec.to_json().encode("utf-8"))
-    return spec
+    return open_run(
+        run_dir,
+        read=VocoderRunSpec.read,
+        plan=lambda: (_with_steps(wanted, max_steps), None),
+        resume=lambda existing: _with_steps(existing, max_steps),
+    )[0]
 
 
 def prepare(spec: VocoderRunSpec, run_dir: Path, calls: VocoderCallbacks) -> PreparedDataset:
@@ -216,27 +243,27 @@ def teacher_targets(
 
 
 def train(
-    spec: VocoderRunSpec,
     run_dir: Path,
+    data_dir: Path,
     *,
     device: torch.device,
     calls: VocoderCallbacks | None = None,
     max_steps: int | None = None,
+    **plan_args: Any,
 ) -> tuple[int, Path | None]:
-    """Train (or resume) a vocoder run; returns the step reached and the exported folder."""
+    """Train a new vocoder run (``plan_args`` as :func:`plan` takes them) or resume the one in
+    ``run_dir``; returns the step reached and the exported folder (rank 0)."""
     calls = calls or VocoderCallbacks()
-    info = distributed.from_environment()
-    device = distributed.process_device(info, device)
-    distributed.init_process_group(info, device)
-    if info.is_main:  # rank 0 alone writes run.json and the features; the others read them
-        spec = _resolve(run_dir, spec, max_steps)
-        prepared = prepare(spec, run_dir, calls)
-    distributed.barrier()
-    if not info.is_main:
-        written = VocoderRunSpec.read(run_dir)
-        if written is None:  # pragma: no cover - rank 0 wrote it before the barrier
-            raise TrainingError(f"{run_dir} has no {RUN_FILE} after rank 0 prepared the run.")
-        spec, prepared = written, PreparedDataset.read(run_dir)
+    info, device = distributed.join(device)
+
+    def open_and_prepare() -> tuple[VocoderRunSpec, PreparedDataset]:
+        spec = open_vocoder_run(run_dir, data_dir, max_steps=max_steps, **plan_args)
+        return spec, prepare(spec, run_dir, calls)
+
+    def read_back() -> tuple[VocoderRunSpec, PreparedDataset]:
+        return read_written(VocoderRunSpec.read, run_dir), PreparedDataset.read(run_dir)
+
+    spec, prepared = on_rank_zero_first(info, open_and_prepare, read_back)
     torch.manual_seed(spec.train.seed)
     generator = _load_base(spec.base_vocoder) if spec.base_vocoder else VocosGenerator(spec.vocos)
     trainer = VocoderTrainer(
@@ -245,29 +272,30 @@ def train(
     )  # fmt: skip
     if trainer.resume_if_possible() and calls.on_stage:
         calls.on_stage(f"resumed at step {trainer.step}")
-    trainer.model = distributed.wrap(trainer.model, info, device)
     if calls.on_stage:
         calls.on_stage(f"training ({_parameters(generator) / 1e6:.2f} M parameters)")
     step = trainer.run(calls)
-    return step, export(run_dir) if info.is_main else None
+    return step, export(run_dir, spec=spec) if info.is_main else None
 
 
 def _parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def export(run_dir: Path, out: Path | None = None, *, which: str = "best") -> Path:
+def export(
+    run_dir: Path,
+    out: Path | None = None,
+    *,
+    which: str = "best",
+    spec: VocoderRunSpec | None = None,
+) -> Path:
     """Write a vocoder folder (``vocoder.safetensors`` + ``config.json``) from a run's best (lowest
-    validation mel L1) or last checkpoint; default ``run_dir/vocoder``."""
-    spec = VocoderRunSpec.read(run_dir)
+    validation mel L1) or last checkpoint; default ``run_dir/vocoder``. The weights load
+    strictly."""
+    spec = spec or VocoderRunSpec.read(run_dir)
     if spec is None:
         raise TrainingError(f"{run_dir} is not a vocoder run folder (no {RUN_FILE}).")
-    if which not in ("best", "last"):
-        raise TrainingError(f"Unknown checkpoint choice '{which}'.", hint="Use best or last.")
-    best = checkpoint_dir(run_dir) / BEST_NAME
-    path = best if which == "best" and best.is_file() else latest_checkpoint(run_dir)
-    if path is None:
-        raise TrainingError(f"{run_dir} has no checkpoint yet.", hint="Train a few steps first.")
+    path = chosen_checkpoint(run_dir, which)
     generator = VocosGenerator(spec.vocos)
-    generator.load_state_dict(load_checkpoint(path)["model"])
+    load_state_dict_strict(generator, load_checkpoint(path)["model"], source=str(path))
     return save_vocos(generator, out or run_dir / VOCODER_DIR)

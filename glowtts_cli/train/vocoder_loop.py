@@ -32,6 +32,7 @@ from glowtts_cli.train.checkpoint import (
 )
 from glowtts_cli.train.loop import _StepRate, _StopFlag
 from glowtts_cli.train.metrics import MetricsLogger
+from glowtts_cli.train.runs import RunCallbacks
 from glowtts_cli.train.vocoder_losses import VocoderCriterion, VocoderLosses
 from glowtts_cli.vocoder.vocos import VocosGenerator
 
@@ -56,14 +57,11 @@ class VocoderStepReport:
 
 
 @dataclass(frozen=True)
-class VocoderCallbacks:
-    """Progress hooks for the CLI (all optional)."""
+class VocoderCallbacks(RunCallbacks[VocoderStepReport]):
+    """Progress hooks of a vocoder run for the CLI (all optional)."""
 
-    on_check: Callable[[int, int], None] | None = None
-    on_prepare: Callable[[int, int], None] | None = None
-    on_step: Callable[[VocoderStepReport], None] | None = None
-    on_stage: Callable[[str], None] | None = None
     on_eval: Callable[[int, dict[str, float]], None] | None = None
+    """``(step, validation losses)`` after each evaluation."""
 
 
 def learning_rate(cfg: VocoderTrainConfig, step: int) -> float:
@@ -147,7 +145,8 @@ class SegmentSampler:
 
 
 class VocoderTrainer:
-    """Optimises one Vocos generator on one prepared dataset; resumable, DDP-aware."""
+    """Optimises one Vocos generator on one prepared dataset; resumable, wraps itself in DDP
+    under torchrun."""
 
     def __init__(
         self,
@@ -164,7 +163,8 @@ class VocoderTrainer:
         self.device = device
         self.dist = dist or distributed.DistInfo()
         self.generator = generator.to(device)
-        self.model: nn.Module = _Generate(self.generator)
+        self.model = distributed.wrap(_Generate(self.generator), self.dist, device)
+        """The generator as one forward; under torchrun, wrapped in DDP."""
         self.criterion = VocoderCriterion(
             spec.audio, mel=self.cfg.mel_weight, stft=self.cfg.stft_weight,
             complex=self.cfg.complex_weight,

@@ -184,7 +184,7 @@ def held_out_clips(run_dir: Path, *, limit: int = 10) -> list[HeldOut]:
     """Up to ``limit`` of a run's validation clips (never trained on), with their recordings."""
     from glowtts_cli.data.manifest import read_manifest
     from glowtts_cli.data.prepare import PreparedDataset
-    from glowtts_cli.train.finetune import RunSpec
+    from glowtts_cli.train.runs import RunSpec
 
     spec = RunSpec.read(run_dir)
     if spec is None:
@@ -202,7 +202,7 @@ def evaluate_run(
 ) -> RunEvaluation:
     """Whisper WER and speaker similarity of the exported voice and of its base voice, on the
     run's held-out clips."""
-    from glowtts_cli.train.finetune import RunSpec
+    from glowtts_cli.train.runs import RunSpec
 
     spec = RunSpec.read(run_dir)
     held_out = held_out_clips(run_dir)

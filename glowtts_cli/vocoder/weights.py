@@ -11,13 +11,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
 from glowtts_cli.config import HiFiGANConfig, VocoderConfig, VocosConfig, from_dict, save_json
 from glowtts_cli.errors import CheckpointError
-from glowtts_cli.files import atomic_path, read_json
-from glowtts_cli.state_dict import load_state_dict_strict, load_torch_file
+from glowtts_cli.files import read_json
+from glowtts_cli.state_dict import (
+    load_safetensors,
+    load_state_dict_strict,
+    load_torch_file,
+    save_safetensors,
+)
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
 from glowtts_cli.vocoder.vocos import VocosGenerator
 from glowtts_cli.weight_norm import fold_weight_norm_state
@@ -29,6 +32,8 @@ CONFIG_NAME = "config.json"
 """A vocoder folder's config: our ``VocoderConfig`` JSON, or an official HiFi-GAN config."""
 
 _CHECKPOINT_SUFFIXES = (".pth", ".pth.tar", ".pt", ".ckpt", ".tar")
+
+_REEXPORT = "Re-download the vocoder, or export it again from its run."
 
 StateDict = dict[str, torch.Tensor]
 
@@ -98,6 +103,18 @@ def load_official_checkpoint(
 # --------------------------------------------------------------------------------------------
 
 
+def _save(
+    generator: HiFiGANGenerator | VocosGenerator, cfg: VocoderConfig, directory: str | Path
+) -> Path:
+    """``vocoder.safetensors`` (float32) and the ``config.json`` describing it, atomically."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.to(torch.float32) for k, v in generator.state_dict().items()}
+    save_safetensors(tensors, directory / WEIGHTS_NAME, metadata={"format": "pt"})
+    save_json(cfg, directory / CONFIG_NAME)
+    return directory
+
+
 def save_hifigan(
     generator: HiFiGANGenerator, directory: str | Path, *, source: str = "voice"
 ) -> Path:
@@ -105,24 +122,13 @@ def save_hifigan(
 
     ``source`` is recorded in the ``VocoderConfig``; ``voice`` means "this folder's weights".
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    tensors = {
-        k: v.detach().to(torch.float32).contiguous() for k, v in generator.state_dict().items()
-    }
     cfg = VocoderConfig(kind="hifigan", source=source, hifigan=generator.cfg)
-    with atomic_path(directory / WEIGHTS_NAME) as tmp:
-        save_file(tensors, str(tmp), {"format": "pt"})
-    save_json(cfg, directory / CONFIG_NAME)
-    return directory
+    return _save(generator, cfg, directory)
 
 
 def load_safetensors_generator(weights: str | Path, cfg: HiFiGANConfig) -> HiFiGANGenerator:
     """Build a generator from a safetensors file (folded or weight-norm names) and a config."""
-    try:
-        state = load_file(str(weights))
-    except (SafetensorError, OSError) as e:
-        raise CheckpointError(f"Cannot read vocoder weights {weights}: {e}") from e
+    state = load_safetensors(weights, hint=_REEXPORT)
     generator = HiFiGANGenerator(cfg)
     load_generator_state(generator, state)
     return generator.eval()
@@ -130,25 +136,14 @@ def load_safetensors_generator(weights: str | Path, cfg: HiFiGANConfig) -> HiFiG
 
 def save_vocos(generator: VocosGenerator, directory: str | Path, *, source: str = "voice") -> Path:
     """Write a Vocos ``vocoder.safetensors`` (float32) and its ``config.json`` atomically."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    tensors = {
-        k: v.detach().to(torch.float32).contiguous() for k, v in generator.state_dict().items()
-    }
-    with atomic_path(directory / WEIGHTS_NAME) as tmp:
-        save_file(tensors, str(tmp), {"format": "pt"})
-    save_json(
-        VocoderConfig(kind="vocos", source=source, vocos=generator.cfg), directory / CONFIG_NAME
+    return _save(
+        generator, VocoderConfig(kind="vocos", source=source, vocos=generator.cfg), directory
     )
-    return directory
 
 
 def load_vocos(weights: str | Path, cfg: VocosConfig) -> VocosGenerator:
     """A Vocos generator from a safetensors file and its config, loaded strictly, in eval."""
-    try:
-        state = load_file(str(weights))
-    except (SafetensorError, OSError) as e:
-        raise CheckpointError(f"Cannot read vocoder weights {weights}: {e}") from e
+    state = load_safetensors(weights, hint=_REEXPORT)
     generator = VocosGenerator(cfg)
     load_state_dict_strict(
         generator, state, source=f"the Vocos weights {weights}",

@@ -31,7 +31,7 @@ from glowtts_cli.train.checkpoint import (
     latest_checkpoint,
     load_checkpoint,
 )
-from glowtts_cli.train.finetune import RunSpec
+from glowtts_cli.train.runs import RunSpec
 from glowtts_cli.voice_folder import export_model_state, model_card, save_voice
 
 REPO = Path(__file__).resolve().parents[2]

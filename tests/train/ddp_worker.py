@@ -41,15 +41,13 @@ in either direction, so the two runs would differ there by their rounding noise 
 
 def _ddp_trainer(run_dir: Path, data: Path, train: object, **kwargs: object) -> Trainer:
     info = distributed.from_environment()
-    trainer = make_trainer(
+    return make_trainer(
         run_dir,
         PreparedDataset.read(data),
         train,
         dist=info,
         **kwargs,  # type: ignore[arg-type]
     )
-    trainer.model = distributed.wrap(trainer.raw, info, torch.device("cpu"))
-    return trainer
 
 
 def equal(work: Path, rank: int) -> dict[str, object]:

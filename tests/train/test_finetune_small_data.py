@@ -16,7 +16,7 @@ from glowtts_cli.data.issues import issue_kind
 from glowtts_cli.data.validate import FINETUNE_GOOD_SECONDS, FINETUNE_MIN_SECONDS, check_dataset
 from glowtts_cli.errors import ConfigError, TrainingError
 from glowtts_cli.train.checkpoint import BEST_NAME, checkpoint_dir, load_checkpoint
-from glowtts_cli.train.finetune import check_enough_data, finetune_config
+from glowtts_cli.train.plan import check_enough_data, finetune_config
 from glowtts_cli.train.voice_metrics import word_error_rate, words
 
 
@@ -168,7 +168,7 @@ def test_issue_14_new_speakers_on_a_single_speaker_voice_start_as_that_voice(
 
 def test_issue_14_finetune_onto_another_language(tiny_voice_dir: Path, tmp_path: Path) -> None:
     """``language`` switches the espeak language; the symbols it needs are added at the end."""
-    from glowtts_cli.train.finetune import plan_finetune
+    from glowtts_cli.train.plan import plan_finetune
     from glowtts_cli.voice_folder import read_voice_config
 
     data = _clips(tmp_path / "de", [3.0, 3.0])

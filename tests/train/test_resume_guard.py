@@ -20,8 +20,9 @@ import torch
 from glowtts_cli.api import Voice, speak
 from glowtts_cli.config import TrainConfig
 from glowtts_cli.errors import TrainingError
+from glowtts_cli.train.acoustic import finetune, train
 from glowtts_cli.train.checkpoint import list_checkpoints
-from glowtts_cli.train.finetune import RunSpec, finetune, train
+from glowtts_cli.train.runs import RunSpec
 
 CPU = torch.device("cpu")
 QUICK = TrainConfig(batch_size=2, checkpoint_every=1, eval_every=10**6)

@@ -10,7 +10,7 @@ import pytest
 from glowtts_cli.config import ModelConfig, TextConfig, TrainConfig, VoiceConfig, to_dict
 from glowtts_cli.errors import ConfigError
 from glowtts_cli.text.symbols import default_symbols
-from glowtts_cli.train.finetune import RUN_FILE, RunSpec
+from glowtts_cli.train.runs import RUN_FILE, RunSpec
 
 
 def test_a_missing_run_json_means_a_new_run(tmp_path: Path) -> None:

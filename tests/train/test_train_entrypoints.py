@@ -23,13 +23,14 @@ from glowtts_cli.api import Voice, speak
 from glowtts_cli.cli import app
 from glowtts_cli.config import TrainConfig
 from glowtts_cli.errors import ConfigError, TrainingError
+from glowtts_cli.train.acoustic import Callbacks, finetune, train
 from glowtts_cli.train.checkpoint import (
     BEST_NAME,
     checkpoint_dir,
     latest_checkpoint,
     load_checkpoint,
 )
-from glowtts_cli.train.finetune import Callbacks, export, finetune, train
+from glowtts_cli.train.export import export
 from glowtts_cli.voice_folder import local_path_leaks, read_voice_config
 
 TEXTS = (
@@ -142,7 +143,7 @@ def test_train_init_from_a_voice_starts_from_its_weights(
 ) -> None:
     """A new ``train`` run with ``init_from`` continues the voice: its model and symbols, its
     weights as the starting point (no DDI), the Noam schedule; re-running resumes it."""
-    from glowtts_cli.train.finetune import RunSpec
+    from glowtts_cli.train.runs import RunSpec
     from glowtts_cli.voice_folder import load_model_state
 
     run_dir = tmp_path / "run"

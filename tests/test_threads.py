@@ -7,8 +7,8 @@ import os
 import pytest
 import torch
 
+from glowtts_cli import threads
 from glowtts_cli.errors import ConfigError
-from glowtts_cli.vocoder import threads
 
 
 def test_default_is_physical_cores_capped_at_four() -> None:

@@ -1,8 +1,8 @@
-"""Deliberate CPU thread settings for inference on small shared machines.
+"""Deliberate CPU thread settings on small shared machines (synthesis, serving, training).
 
 torch defaults to one intra-op thread per logical CPU. On a 2-4 core machine shared with other work,
-that oversubscribes the cores and a busy neighbour makes every convolution wait. The API/CLI layer
-calls :func:`set_inference_threads` once; nothing here runs at import.
+that oversubscribes the cores and a busy neighbour makes every convolution wait. The API and the
+CLI (``--threads``) call :func:`set_inference_threads` once; nothing here runs at import.
 """
 
 from __future__ import annotations
