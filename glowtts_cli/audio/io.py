@@ -1,19 +1,22 @@
 """Audio files in and out: mono float32 loading with high-quality resampling, atomic saving.
 
 Reading and writing go through soundfile (libsndfile); resampling through soxr at "VHQ" quality.
-Every failure a user can cause (missing file, unknown format, bad extension) is an
+Every 16-bit sample the package writes (files, pipes, server responses) is quantised by
+:func:`pcm16`. Every failure a user can cause (missing file, unknown format, bad extension) is an
 ``AudioFormatError``.
 """
 
 from __future__ import annotations
 
 import errno
-import io
+import functools
 import shutil
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 import soxr
 
@@ -24,8 +27,13 @@ WRITE_FORMATS: dict[str, tuple[str, str]] = {
     ".wav": ("WAV", "PCM_16"),
     ".flac": ("FLAC", "PCM_16"),
     ".ogg": ("OGG", "VORBIS"),
+    ".mp3": ("MP3", "MPEG_LAYER_III"),
+    ".opus": ("OGG", "OPUS"),
 }
 """Extension -> (soundfile format, subtype) that :func:`save` writes."""
+
+ENCODED: dict[str, str] = {".mp3": "mp3", ".opus": "opus"}
+"""Extensions written through ``audio.encoders.AudioEncoder`` (its bitrate, its 24 kHz Opus)."""
 
 RESAMPLE_QUALITY = "VHQ"
 """soxr quality preset used for every sample-rate conversion."""
@@ -95,6 +103,30 @@ def resample(audio: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
+def pcm16(samples: npt.ArrayLike) -> npt.NDArray[np.int16]:
+    """Float samples as 16-bit integers: clipped to [-1, 1], times 32768, rounded to nearest.
+
+    32768 is the scale every reader divides by (libsndfile, sox, ``int16 / 32768``), so a round
+    trip is off by at most half a step; +1.0 becomes 32767. libsndfile's own conversion rounds
+    down instead, which is why 16-bit data is quantised here and handed to it as integers.
+    """
+    scaled = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * np.float32(32768.0)
+    ints: npt.NDArray[np.int16] = np.clip(np.rint(scaled), -32768, 32767).astype("<i2")
+    return ints
+
+
+def wav_header(sample_rate: int, frames: int | None) -> bytes:
+    """44-byte header of a 16-bit mono PCM WAV; ``frames=None`` marks the sizes unknown
+    (0xFFFFFFFF, the convention of sox and ffmpeg for a stream of unknown length)."""
+    data = 0xFFFFFFFF if frames is None else 2 * frames
+    riff = 0xFFFFFFFF if frames is None else 36 + data
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        *(b"RIFF", riff, b"WAVE", b"fmt ", 16, 1, 1, sample_rate, 2 * sample_rate, 2, 16),
+        *(b"data", data),
+    )
+
+
 def peak_normalize(audio: np.ndarray, peak: float = 0.95) -> np.ndarray:
     """Scale so that the largest absolute sample equals ``peak``; silence is returned unchanged."""
     audio = np.asarray(audio, dtype=np.float32)
@@ -105,7 +137,7 @@ def peak_normalize(audio: np.ndarray, peak: float = 0.95) -> np.ndarray:
 
 
 def save(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
-    """Write mono audio as WAV, FLAC or OGG/Vorbis, chosen by the extension.
+    """Write mono audio as WAV, FLAC, OGG/Vorbis, MP3 or Ogg/Opus, chosen by the extension.
 
     The file appears atomically: it is written to a temporary file in the same folder and then
     renamed, so readers never see half a file and a failed write leaves any old file in place.
@@ -120,12 +152,24 @@ def save(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
     path = Path(path)
     fmt = _write_format(path)
     samples = _checked_samples(audio)
+    if path.suffix.lower() in ENCODED:
+        from glowtts_cli.audio.writer import StreamingAudioWriter  # it builds on this module
+
+        with StreamingAudioWriter(path, sample_rate) as writer:
+            writer.write(samples)
+        return path
     try:
         with atomic_path(path) as tmp:  # by name: libsndfile reports a full disk as an error
-            sf.write(str(tmp), samples, sample_rate, format=fmt[0], subtype=fmt[1])
+            sf.write(str(tmp), as_written(samples, fmt[1]), sample_rate, format=fmt[0],
+                     subtype=fmt[1])  # fmt: skip
     except (OSError, sf.LibsndfileError) as e:
         raise write_error(path, e) from e
     return path
+
+
+def as_written(samples: npt.NDArray[np.float32], subtype: str) -> npt.NDArray[np.generic]:
+    """What to hand libsndfile for ``subtype``: :func:`pcm16` integers for 16-bit PCM."""
+    return pcm16(samples) if subtype == "PCM_16" else np.clip(samples, -1.0, 1.0)
 
 
 def write_error(path: Path, error: BaseException) -> AudioFormatError:
@@ -161,9 +205,8 @@ def _disk_full(folder: Path) -> bool:
 
 def to_wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
     """Encode mono audio as a 16-bit PCM WAV file in memory (for ``--out -``)."""
-    buffer = io.BytesIO()
-    sf.write(buffer, _checked_samples(audio), sample_rate, format="WAV", subtype="PCM_16")
-    return buffer.getvalue()
+    samples = pcm16(_checked_samples(audio))
+    return wav_header(sample_rate, len(samples)) + samples.tobytes()
 
 
 def _write_format(path: Path) -> tuple[str, str]:
@@ -183,7 +226,21 @@ def _write_format(path: Path) -> tuple[str, str]:
             f"Cannot write audio as '{suffix or path.name}'.",
             hint=f"Use one of these extensions: {', '.join(WRITE_FORMATS)}.",
         )
+    major, subtype = WRITE_FORMATS[suffix]
+    if not can_write(major, subtype):
+        raise AudioFormatError(
+            f"Cannot write {path}: this machine's libsndfile {sf.__libsndfile_version__} has no "
+            f"{suffix[1:].upper()} encoder.",
+            hint="Upgrade soundfile (pip install -U soundfile; its wheels bundle one), "
+            "or write .wav and convert it.",
+        )
     return WRITE_FORMATS[suffix]
+
+
+@functools.cache
+def can_write(major: str, subtype: str) -> bool:
+    """Whether this machine's libsndfile writes ``major``/``subtype`` (older builds lack MP3)."""
+    return major in sf.available_formats() and subtype in sf.available_subtypes(major)
 
 
 def _checked_samples(audio: np.ndarray) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 Used for long texts: each sentence is appended as soon as it is synthesized. The data goes to a
 temporary file beside the target; only ``close()`` renames it into place, so an interrupted run
-never leaves a half-written file under the requested name. ``WavStreamWriter`` does the same for a
-byte stream (``--out -``): a streaming WAV header first, then samples as they come.
+never leaves a half-written file under the requested name. MP3 and Opus go through the server's
+``audio.encoders.AudioEncoder``. ``WavStreamWriter`` does the same for a byte stream (``--out -``,
+``--output-raw``): a streaming WAV header first (none for raw PCM), then samples as they come.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import contextlib
 import errno
 import io
 import os
-import struct
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,7 +20,8 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from glowtts_cli.audio.io import _write_format, write_error
+from glowtts_cli.audio.encoders import AudioEncoder
+from glowtts_cli.audio.io import ENCODED, _write_format, as_written, pcm16, wav_header, write_error
 from glowtts_cli.errors import AudioFormatError
 from glowtts_cli.files import atomic_path
 
@@ -49,20 +50,27 @@ def check_writable(path: Path) -> None:
 
 
 class StreamingAudioWriter:
-    """Append mono float32 chunks to a WAV/FLAC/OGG file; use as a context manager."""
+    """Append mono float32 chunks to a WAV/FLAC/OGG/MP3/Opus file; use as a context manager."""
 
     def __init__(self, path: str | Path, sample_rate: int) -> None:
         self.path = Path(path)
         check_writable(self.path)
         fmt, subtype = _write_format(self.path)
+        self._subtype = subtype
+        self._encoder = None
+        encoded = ENCODED.get(self.path.suffix.lower())
         try:
             self._staged = atomic_path(self.path)
         except OSError as e:  # a folder that takes no new files (/proc), or a full disk
             raise write_error(self.path, e) from e
         try:
-            self._file: Any = sf.SoundFile(
-                self._staged.tmp, "w", sample_rate, channels=1, format=fmt, subtype=subtype
-            )
+            if encoded is not None:
+                self._encoder = AudioEncoder(encoded, sample_rate)
+                self._file: Any = open(self._staged.tmp, "wb")  # noqa: SIM115 (closed in close)
+            else:
+                self._file = sf.SoundFile(
+                    self._staged.tmp, "w", sample_rate, channels=1, format=fmt, subtype=subtype
+                )
         except (sf.LibsndfileError, OSError) as e:
             self._staged.discard()
             raise write_error(self.path, e) from e
@@ -72,7 +80,10 @@ class StreamingAudioWriter:
         """Append samples (clipped to [-1, 1] so 16-bit PCM cannot wrap around)."""
         chunk = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
         try:
-            self._file.write(chunk)
+            if self._encoder is not None:
+                self._file.write(self._encoder.write(chunk))
+            else:
+                self._file.write(as_written(chunk, self._subtype))
         except (sf.LibsndfileError, OSError) as e:  # a full disk: nothing is left behind
             self.abort()
             raise write_error(self.path, e) from e
@@ -81,6 +92,8 @@ class StreamingAudioWriter:
     def close(self) -> Path:
         """Finish the file and move it into place."""
         try:
+            if self._encoder is not None:
+                self._file.write(self._encoder.finish())
             self._file.close()
             return self._staged.commit()
         except (sf.LibsndfileError, OSError) as e:
@@ -103,8 +116,8 @@ class StreamingAudioWriter:
             self.abort()
 
 
-_UNKNOWN_SIZE = 0xFFFFFFFF
-"""RIFF and data sizes of a WAV whose length is not known yet (the convention of sox and ffmpeg)."""
+_MAX_DATA = 0xFFFFFFFF - 36
+"""Largest data size a WAV header can state; a longer stream keeps the "unknown" sizes."""
 
 
 class WavStreamWriter:
@@ -112,22 +125,23 @@ class WavStreamWriter:
 
     The header goes out first with unknown sizes, so a pipe reader (``aplay``, ``sox``, ``ffmpeg``,
     libsndfile) can start at once; when the stream is a regular file the sizes are filled in at
-    ``close()``. Samples are converted by libsndfile, exactly as ``audio.io.to_wav_bytes`` does.
+    ``close()``. ``header=False`` writes the bare samples (``--output-raw``: 16-bit little-endian,
+    what ``aplay -f S16_LE`` and Piper's ``--output-raw`` readers expect). Samples are quantised by
+    ``audio.io.pcm16``, exactly as in ``to_wav_bytes`` and the server's ``wav``/``pcm``.
     """
 
-    def __init__(self, stream: BinaryIO, sample_rate: int) -> None:
+    def __init__(self, stream: BinaryIO, sample_rate: int, *, header: bool = True) -> None:
         self._stream = stream
         self._sample_rate = sample_rate
-        self._start = _patch_position(stream)
+        self._start = _patch_position(stream) if header else None
         self.frames = 0
-        self._send(_wav_header(sample_rate, None))
+        if header:
+            self._send(wav_header(sample_rate, None))
 
     def write(self, samples: npt.NDArray[np.float32]) -> None:
         """Append samples (clipped to [-1, 1]) and flush them to the reader."""
-        chunk = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
-        buffer = io.BytesIO()
-        sf.write(buffer, chunk, self._sample_rate, format="RAW", subtype="PCM_16")
-        self._send(buffer.getvalue())
+        chunk = pcm16(np.asarray(samples, dtype=np.float32).reshape(-1))
+        self._send(chunk.tobytes())
         self.frames += len(chunk)
 
     def _send(self, data: bytes) -> None:
@@ -148,10 +162,10 @@ class WavStreamWriter:
 
     def close(self) -> None:
         """Flush; on a seekable stream write the real sizes into the header."""
-        if self._start is not None and 2 * self.frames + 36 <= _UNKNOWN_SIZE:
+        if self._start is not None and 2 * self.frames <= _MAX_DATA:
             end = self._stream.tell()
             self._stream.seek(self._start)
-            self._stream.write(_wav_header(self._sample_rate, self.frames))
+            self._stream.write(wav_header(self._sample_rate, self.frames))
             self._stream.seek(end)
         self._stream.flush()
 
@@ -161,17 +175,6 @@ class WavStreamWriter:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
             self.close()
-
-
-def _wav_header(sample_rate: int, frames: int | None) -> bytes:
-    """44-byte PCM header (mono, 16 bit); ``frames=None`` marks the sizes unknown."""
-    data = _UNKNOWN_SIZE if frames is None else 2 * frames
-    riff = _UNKNOWN_SIZE if frames is None else 36 + data
-    return struct.pack(
-        "<4sI4s4sIHHIIHH4sI",
-        *(b"RIFF", riff, b"WAVE", b"fmt ", 16, 1, 1, sample_rate, 2 * sample_rate, 2, 16),
-        *(b"data", data),
-    )
 
 
 def _patch_position(stream: BinaryIO) -> int | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from glowtts_cli.cli.console import err_console, naming_flags, progress_callback
+from glowtts_cli.cli.lines import line_pieces, read_requests
 from glowtts_cli.cli.textinput import read_text
 
 if TYPE_CHECKING:
@@ -34,7 +35,10 @@ def say(
         None, help="Text to speak; '-' or piped input reads standard input.", show_default=False
     ),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write audio here (.wav, .flac, .ogg); '-' writes WAV to stdout."
+        None,
+        "--out",
+        "-o",
+        help="Write audio here (.wav, .flac, .ogg, .mp3, .opus); '-' writes WAV to stdout.",
     ),
     play: bool = typer.Option(
         False, "--play", help="Play through the speakers while synthesizing."
@@ -90,23 +94,47 @@ def say(
         "--subtitles",
         help="Write subtitles here: .srt (a cue per phrase) or .vtt (with word timestamps).",
     ),
+    output_raw: bool = typer.Option(
+        False,
+        "--output-raw",
+        help="Write raw 16-bit little-endian mono PCM to stdout, at the voice's sample rate.",
+    ),
+    line_by_line: bool = typer.Option(
+        False,
+        "--line-by-line",
+        help="Read standard input a line at a time and speak each line as it arrives.",
+    ),
+    json_input: bool = typer.Option(
+        False,
+        "--json-input",
+        help='Like --line-by-line, each line a JSON object: {"text": ..., "output_file": ..., '
+        '"speaker": ..., "length_scale": ...} (see docs/cli.md).',
+    ),
+    list_speakers: bool = typer.Option(
+        False, "--list-speakers", help="List the voice's speakers (index and name) and exit."
+    ),
 ) -> None:
     """Speak TEXT: play it (--play), write it (-o FILE), or both."""
     from glowtts_cli.errors import GlowTTSError
 
+    if list_speakers:
+        return _list_speakers(voice)
     _stop_on_term_and_hup()
-    content = read_text(text, text_file)
-    _check_timing_paths(timings, subtitles)
-    spoken = content
-    if ssml:
+    lines = line_by_line or json_input
+    _check_usage(text, text_file, out, output_raw=output_raw, lines=lines)
+    _check_timing_paths(timings, subtitles, lines=lines)
+    content = spoken = "" if lines else read_text(text, text_file)
+    if ssml and not lines:
         from glowtts_cli.text.ssml import parse_ssml, spoken_text
 
         spoken = spoken_text(parse_ssml(content))  # malformed SSML fails before any loading
-    if out is None and not play and timings is None and subtitles is None:
+    shared = out is not None or play or output_raw
+    if not shared and timings is None and subtitles is None and not json_input:
         raise GlowTTSError(
-            "Nowhere to send the audio.", hint="Add --play to listen or -o FILE to save it."
+            "Nowhere to send the audio.",
+            hint="Add --play to listen, -o FILE to save it or --output-raw to pipe it.",
         )
-    to_stdout = out is not None and str(out) == "-"
+    to_stdout = output_raw or (out is not None and str(out) == "-")
     if out is not None and not to_stdout:
         from glowtts_cli.audio.writer import check_writable
 
@@ -133,21 +161,67 @@ def say(
     timed = timings is not None or subtitles is not None
     chunk_frames = PLAY_CHUNK_FRAMES if play else None
     speak = loaded.stream_ssml if ssml else loaded.stream
-    stream = speak(content, options, chunk_frames=chunk_frames, timings=timed)
-    pieces = _with_progress(stream, len(loaded.frontend.split_sentences(spoken)))
+    stop = threading.Event()  # set when playing ends early: the line reader stops waiting
+    if lines:
+        requests = read_requests(sys.stdin.buffer, as_json=json_input, closed=stop)
+        pieces = line_pieces(requests, loaded, options, ssml=ssml, shared=shared,
+                              chunk_frames=chunk_frames, stdout_free=not to_stdout)  # fmt: skip
+    else:
+        stream = speak(content, options, chunk_frames=chunk_frames, timings=timed)
+        pieces = _with_progress(stream, len(loaded.frontend.split_sentences(spoken)))
     words = _WordLog()
     if timed:
         pieces = words.collect(pieces)
+    raw = output_raw
     if not play:
-        _deliver(pieces, out, to_stdout, loaded.sample_rate)
+        _deliver(pieces, out, to_stdout, loaded.sample_rate, raw=raw)
     else:
-        with _playing(pieces, loaded.sample_rate) as played:
-            _deliver(played, out, to_stdout, loaded.sample_rate)
+        with _playing(pieces, loaded.sample_rate, stop) as played:
+            _deliver(played, out, to_stdout, loaded.sample_rate, raw=raw)
     words.write(timings, subtitles, spoken, loaded.sample_rate)
 
 
-def _check_timing_paths(timings: Path | None, subtitles: Path | None) -> None:
+def _check_usage(
+    text: str | None, text_file: Path | None, out: Path | None, *, output_raw: bool, lines: bool
+) -> None:
+    """Flags that contradict each other are usage errors (exit 2), found before any work."""
+    if output_raw and out is not None:
+        raise typer.BadParameter(
+            "--output-raw writes to stdout; leave -o out (or use -o - for a WAV stream).",
+            param_hint="'--output-raw'",
+        )
+    if lines and (text_file is not None or (text is not None and text != "-")):
+        raise typer.BadParameter(
+            "--line-by-line and --json-input read standard input; give no TEXT or --text-file.",
+            param_hint="'--line-by-line'",
+        )
+
+
+def _list_speakers(voice: str | None) -> None:
+    """The voice's speakers on stdout, one ``index<TAB>name`` a line; a note for one speaker."""
+    from glowtts_cli.hub import resolve
+    from glowtts_cli.voice_folder import read_voice_config
+    from glowtts_cli.voices import default_voice
+
+    cfg = read_voice_config(resolve(voice or default_voice()).path)
+    if not cfg.model.multi_speaker:
+        err_console().print(f"Voice '{cfg.name}' has a single speaker; leave --speaker out.")
+        return
+    names = list(cfg.speakers) or [""] * cfg.model.n_speakers
+    for index, name in enumerate(names):
+        sys.stdout.write(f"{index}\t{name}\n" if name else f"{index}\n")
+    sys.stdout.flush()
+    err_console().print(f"{len(names)} speakers; pick one with --speaker NAME or --speaker INDEX.")
+
+
+def _check_timing_paths(timings: Path | None, subtitles: Path | None, *, lines: bool) -> None:
     """Usage errors before any work: a subtitle format we write, folders that exist."""
+    if lines and (timings is not None or subtitles is not None):
+        flag = "--timings" if timings is not None else "--subtitles"
+        raise typer.BadParameter(
+            "timings are written for one text; they cannot follow --line-by-line input.",
+            param_hint=f"'{flag}'",
+        )
     if subtitles is not None and subtitles.suffix.lower() not in (".srt", ".vtt"):
         raise typer.BadParameter(
             f"{subtitles} is neither .srt nor .vtt.", param_hint="'--subtitles'"
@@ -236,17 +310,19 @@ def _put(q: queue.Queue[object], item: object, stop: threading.Event) -> bool:
 
 
 @contextlib.contextmanager
-def _playing(pieces: Iterator[Audio], sample_rate: int) -> Iterator[Iterator[Audio]]:
+def _playing(
+    pieces: Iterator[Audio], sample_rate: int, stop: threading.Event
+) -> Iterator[Iterator[Audio]]:
     """The pieces, each played as soon as it exists while a thread synthesizes the next ones.
 
-    On exit (Ctrl-C included) the sound stops at once, then the producer is stopped and joined:
-    torch must not be mid-operation in another thread when the interpreter shuts down (the
-    process would abort with a C++ "terminate called"). That waits for at most one sentence.
+    On exit (Ctrl-C included) the sound stops at once, then the producer is stopped (``stop``,
+    which the line reader of ``--line-by-line`` watches too) and joined: torch must not be
+    mid-operation in another thread when the interpreter shuts down (the process would abort with
+    a C++ "terminate called"). That waits for at most one sentence.
     """
     from glowtts_cli.audio.playback import StreamPlayer
 
     q: queue.Queue[object] = queue.Queue(maxsize=8)  # bounded: memory stays flat on long texts
-    stop = threading.Event()
     producer = threading.Thread(target=_produce, args=(pieces, q, stop), daemon=True)
     try:
         with StreamPlayer(sample_rate) as player:
@@ -267,23 +343,27 @@ def _played(q: queue.Queue[object], player: StreamPlayer) -> Iterator[Audio]:
         yield audio
 
 
-def _deliver(pieces: Iterator[Audio], out: Path | None, to_stdout: bool, sample_rate: int) -> None:
-    """Consume the pieces: into a file (atomically), to stdout as a streamed WAV, or just played."""
+def _deliver(
+    pieces: Iterator[Audio], out: Path | None, to_stdout: bool, sample_rate: int, *, raw: bool
+) -> None:
+    """Consume the pieces: into a file (atomically), to stdout as a streamed WAV (or raw 16-bit
+    PCM), or just played."""
     from glowtts_cli.audio.writer import StreamingAudioWriter, WavStreamWriter
 
-    if out is None:
+    if out is None and not to_stdout:
         for _ in pieces:
             pass
         return
     if to_stdout:
         try:
-            with WavStreamWriter(sys.stdout.buffer, sample_rate) as stream:
+            with WavStreamWriter(sys.stdout.buffer, sample_rate, header=not raw) as stream:
                 for piece in pieces:
                     stream.write(piece.samples)
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as cat does
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(128 + 13) from None  # 128 + SIGPIPE, the shell's convention
         return
+    assert out is not None  # to_stdout is the only other way here
     with StreamingAudioWriter(out, sample_rate) as writer:
         for piece in pieces:
             writer.write(piece.samples)

@@ -34,6 +34,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from glowtts_cli.api import Audio
+from glowtts_cli.audio.encoders import FORMATS, AudioEncoder
 from glowtts_cli.audio.io import to_wav_bytes
 from glowtts_cli.errors import (
     AudioDeviceError,
@@ -43,7 +44,6 @@ from glowtts_cli.errors import (
     PhonemizerUnavailableError,
 )
 from glowtts_cli.server.access_log import AccessLog
-from glowtts_cli.server.encoders import FORMATS, OPENAI_PCM_RATE, AudioEncoder
 from glowtts_cli.server.params import (
     MODELS,
     RequestError,
@@ -63,6 +63,8 @@ _SERVER_SIDE = (PhonemizerUnavailableError, CheckpointError, AudioDeviceError)
 CHUNK_FRAMES = 512
 """Mel frames (~6 s at 22 kHz) per vocoder call: the worker checks the time limit between
 calls, so one long sentence cannot hold it past ``max_compute_seconds`` by more than one."""
+OPENAI_PCM_RATE = 24_000
+"""OpenAI's ``pcm`` is 24 kHz; clients hard-code that rate, so ``/v1`` resamples to it."""
 
 
 @dataclass(frozen=True, kw_only=True)

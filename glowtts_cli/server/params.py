@@ -19,9 +19,9 @@ from glowtts_cli.api import (
     NOISE_SCALE_RANGE,
     SynthesisOptions,
 )
+from glowtts_cli.audio.encoders import FORMATS, missing_formats
 from glowtts_cli.config import VoiceConfig
 from glowtts_cli.errors import GlowTTSError
-from glowtts_cli.server.encoders import FORMATS, missing_formats
 from glowtts_cli.voices import suggest
 
 MODELS = (
@@ -79,7 +79,7 @@ class SpeechRequest:
     speaker: str | int | None = None
     """Explicit speaker name or index (wins over an OpenAI voice name's speaker)."""
     format: str = "wav"
-    """A key of :data:`~glowtts_cli.server.encoders.FORMATS`."""
+    """A key of :data:`~glowtts_cli.audio.encoders.FORMATS`."""
     speed: float | None = None
     """OpenAI speed factor (1 = the voice's pace); mutually exclusive with length_scale."""
     options: SynthesisOptions = dataclasses.field(default_factory=SynthesisOptions)

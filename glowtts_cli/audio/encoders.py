@@ -1,17 +1,17 @@
-"""Audio encoders that turn sentence-sized float32 chunks into bytes for an HTTP response.
+"""Audio encoders that turn sentence-sized float32 chunks into bytes, for a file, a pipe or HTTP.
 
 Each encoder is fed chunk by chunk (``write``) and closed once (``finish``); the bytes either call
 returns can be sent at once, so a long text starts playing after its first sentence. WAV is sent
 with the "unknown length" header (sizes 0xFFFFFFFF) that streaming readers accept; ``pcm`` is raw
 16-bit little-endian mono; Ogg/Opus and constant-bitrate MP3 are written by libsndfile into an
-append-only sink. FLAC keeps sample counts in its header, so it is sent when complete.
+append-only sink. FLAC keeps sample counts in its header, so it is sent when complete. The server's
+responses and ``glowtts say -o x.mp3|x.opus`` / ``--output-raw`` all use this one implementation.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +20,10 @@ import numpy.typing as npt
 import soundfile as sf
 import soxr
 
-from glowtts_cli.audio.io import RESAMPLE_QUALITY
+from glowtts_cli.audio.io import RESAMPLE_QUALITY, can_write, pcm16, wav_header
 
 Samples = npt.NDArray[np.float32]
 
-OPENAI_PCM_RATE = 24_000
-"""OpenAI's ``pcm`` is 24 kHz; clients hard-code that rate, so ``/v1`` resamples to it."""
 OPUS_RATE = 24_000
 """Opus accepts only 8/12/16/24/48 kHz; 24 kHz keeps all of a 22.05 kHz voice's bandwidth."""
 MP3_COMPRESSION = 0.5
@@ -51,7 +49,7 @@ FORMATS: dict[str, FormatInfo] = {
     "opus": FormatInfo("audio/ogg", "ogg", True),
     "flac": FormatInfo("audio/flac", "flac", False),
 }
-"""Response formats this server writes, by their OpenAI name."""
+"""Formats the encoder writes, by their OpenAI name (the server's ``response_format``)."""
 
 _NEEDS = {"mp3": ("MP3", "MPEG_LAYER_III"), "opus": ("OGG", "OPUS"), "flac": ("FLAC", "PCM_16")}
 """libsndfile format and subtype behind each encoded format (older builds lack MP3 or Opus)."""
@@ -60,32 +58,12 @@ _NEEDS = {"mp3": ("MP3", "MPEG_LAYER_III"), "opus": ("OGG", "OPUS"), "flac": ("F
 @functools.cache
 def missing_formats() -> frozenset[str]:
     """Formats this machine's libsndfile cannot write."""
-    have = sf.available_formats()
-    return frozenset(
-        name
-        for name, (major, subtype) in _NEEDS.items()
-        if major not in have or subtype not in sf.available_subtypes(major)
-    )
-
-
-def _pcm16(samples: Samples) -> bytes:
-    clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
-    return (np.round(clipped * 32767.0)).astype("<i2").tobytes()
+    return frozenset(name for name, needs in _NEEDS.items() if not can_write(*needs))
 
 
 def streaming_wav_header(sample_rate: int) -> bytes:
     """A 16-bit mono WAV header whose RIFF and data sizes say "unknown" (0xFFFFFFFF)."""
-    fmt = struct.pack("<HHIIHH", 1, 1, sample_rate, sample_rate * 2, 2, 16)
-    return (
-        b"RIFF"
-        + struct.pack("<I", 0xFFFFFFFF)
-        + b"WAVE"
-        + b"fmt "
-        + struct.pack("<I", len(fmt))
-        + fmt
-        + b"data"
-        + struct.pack("<I", 0xFFFFFFFF)
-    )
+    return wav_header(sample_rate, None)
 
 
 class _Resampler:
@@ -209,7 +187,7 @@ class AudioEncoder:
             self._pending.append(tail)
             buffer = io.BytesIO()
             # Quantised here, like wav and pcm, so every format carries the same 16-bit samples.
-            ints = np.frombuffer(_pcm16(np.concatenate(self._pending)), dtype="<i2")
+            ints = pcm16(np.concatenate(self._pending))
             sf.write(buffer, ints, self.output_rate, format="FLAC", subtype="PCM_16")
             return buffer.getvalue()
         data = self._emit(tail)
@@ -227,4 +205,4 @@ class AudioEncoder:
             if len(chunk):
                 self._file.write(np.clip(chunk, -1.0, 1.0))
             return self._sink.take()
-        return head + _pcm16(chunk)
+        return head + pcm16(chunk).tobytes()

@@ -1,4 +1,5 @@
-"""Response encoders: every format decodes, streamed formats emit bytes before the end."""
+"""The encoders (server responses, ``say -o x.mp3``): every format decodes, streamed formats emit
+bytes before the end, 16-bit formats carry exactly ``pcm16``'s samples."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 import soundfile as sf
 import soxr
 
-from glowtts_cli.server.encoders import FORMATS, AudioEncoder, streaming_wav_header
+from glowtts_cli.audio.encoders import FORMATS, AudioEncoder, streaming_wav_header
+from glowtts_cli.audio.io import pcm16
 
 RATE = 22050
 
@@ -35,14 +37,14 @@ def test_streamed_wav_is_exact_pcm16() -> None:
     parts, tail = encode("wav", chunks)
     assert parts[0].startswith(streaming_wav_header(RATE)) and all(parts) and tail == b""
     decoded, rate = sf.read(io.BytesIO(b"".join(parts)), dtype="int16")
-    expected = np.round(np.concatenate(chunks) * 32767).astype(np.int16)
+    expected = pcm16(np.concatenate(chunks))
     assert rate == RATE and np.array_equal(decoded, expected)
 
 
 def test_pcm_resampling_is_continuous_across_chunks() -> None:
     whole = tone(0.9)
     parts, tail = encode("pcm", [whole[:7000], whole[7000:13000], whole[13000:]], pcm_rate=24000)
-    chunked = np.frombuffer(b"".join(parts) + tail, dtype="<i2").astype(np.float32) / 32767
+    chunked = np.frombuffer(b"".join(parts) + tail, dtype="<i2").astype(np.float32) / 32768
     reference = soxr.resample(whole, RATE, 24000, quality="VHQ")
     assert abs(len(chunked) - len(reference)) <= 1
     n = min(len(chunked), len(reference))
@@ -66,9 +68,17 @@ def test_flac_is_lossless_and_sent_at_the_end() -> None:
     assert parts == [b"", b""] and not FORMATS["flac"].streams
     decoded, rate = sf.read(io.BytesIO(tail), dtype="int16")
     assert rate == RATE
-    assert np.array_equal(decoded, np.round(np.concatenate(chunks) * 32767).astype(np.int16))
+    assert np.array_equal(decoded, pcm16(np.concatenate(chunks)))
 
 
 def test_samples_are_clipped_not_wrapped() -> None:
     parts, _ = encode("pcm", [np.array([2.0, -2.0, 0.5], dtype=np.float32)])
-    assert np.frombuffer(b"".join(parts), dtype="<i2").tolist() == [32767, -32767, 16384]
+    assert np.frombuffer(b"".join(parts), dtype="<i2").tolist() == [32767, -32768, 16384]
+
+
+def test_pcm16_rounds_to_nearest_at_the_readers_scale() -> None:
+    x = np.array([1.0, -1.0, 0.5, 1.4 / 32768, 1.6 / 32768, -1.6 / 32768, 3.0], dtype=np.float32)
+    assert pcm16(x).tolist() == [32767, -32768, 16384, 1, 2, -2, 32767]
+    rng = np.random.default_rng(0)
+    y = rng.uniform(-0.999, 0.999, 10_000).astype(np.float32)
+    assert np.abs(pcm16(y) / 32768 - y).max() <= 0.5 / 32768 + 1e-9
