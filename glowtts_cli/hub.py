@@ -25,6 +25,7 @@ from glowtts_cli.errors import (
     VoiceNotFoundError,
 )
 from glowtts_cli.files import sha256_file
+from glowtts_cli.hub_reach import unreachable
 from glowtts_cli.voice_folder import (
     CARD_FILE,
     CONFIG_FILE,
@@ -233,12 +234,24 @@ def _download(
     catalog: bool = False,
     optional: bool = False,
 ) -> Path | None:
-    """``hf_hub_download`` with the Hub's errors mapped to ours (a missing optional file: None)."""
-    from huggingface_hub import hf_hub_download
+    """``hf_hub_download`` with the Hub's errors mapped to ours (a missing optional file: None).
+
+    A file the cache cannot give is asked for only once the Hub answers a connection (see
+    ``hub_reach``): otherwise the client would retry for 23 s before failing.
+    """
+    from huggingface_hub import hf_hub_download, try_to_load_from_cache
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     try:
+        if not _offline() and not isinstance(
+            try_to_load_from_cache(repo_id, filename, revision=revision), str
+        ):
+            why = unreachable()
+            if why is not None:
+                raise _not_cached(name, f"the Hub cannot be reached: {why}")
         return Path(hf_hub_download(repo_id, filename, revision=revision))
+    except GlowTTSError:
+        raise
     except Exception as e:
         missing = isinstance(e, EntryNotFoundError) and not isinstance(e, LocalEntryNotFoundError)
         if optional and missing:
@@ -330,10 +343,7 @@ def _transfer_error(
 
     if isinstance(e, LocalEntryNotFoundError):
         why = "offline mode is on (HF_HUB_OFFLINE=1)" if _offline() else "the Hub cannot be reached"
-        return OfflineError(
-            f"Voice '{name}' is not in the local cache and {why}.",
-            hint=f"Connect to the network and run {again} once; it then works offline.",
-        )
+        return _not_cached(name, why, again=again)
     if isinstance(e, HfHubHTTPError):
         status = getattr(getattr(e, "response", None), "status_code", None)
         if status in (401, 403):
@@ -357,6 +367,16 @@ def _transfer_error(
             hint=f"Check the connection and run {again} again; finished files are kept.",
         )
     return None
+
+
+def _not_cached(name: str, why: str, *, again: str | None = None) -> OfflineError:
+    """A voice that must be downloaded cannot be: ``why`` (offline mode, no answer)."""
+    again = again or f"`glowtts voices download {name}`"
+    return OfflineError(
+        f"Voice '{name}' is not in the local cache and {why}.",
+        hint=f"Connect to the network (check HF_ENDPOINT and any proxy) and run {again} once; "
+        "it then works offline.",
+    )
 
 
 def _is_transfer_error(e: BaseException) -> bool:
@@ -539,6 +559,12 @@ def push_voice(voice_dir: Path, repo_id: str, *, private: bool = False) -> Pushe
             hint="They tell where and under whose account the voice was made: replace them "
             "with a name in those files (e.g. the dataset's folder name), then push again.",
         )
+    why = unreachable()
+    if why is not None:
+        raise OfflineError(
+            f"Cannot publish to {repo_id}: the Hub cannot be reached ({why}).",
+            hint="Check the network (and HF_ENDPOINT), then push again; nothing was published.",
+        )
     api = HfApi()
     try:
         url = api.create_repo(repo_id, private=private, exist_ok=True)
@@ -584,10 +610,13 @@ def download_vocoder_repo(spec: str) -> Path:
             f"'{spec}' is not a Hub repo name.", hint="Give a vocoder as org/name[@revision]."
         )
     repo_id, revision = match["repo"], match["rev"]
+    why = None if _offline() else unreachable()  # then only the cache can give it
     try:
-        return Path(snapshot_download(repo_id, revision=revision))
+        return Path(snapshot_download(repo_id, revision=revision, local_files_only=bool(why)))
     except Exception as e:
         again = "the same command"
+        if why is not None:
+            raise _not_cached(spec, f"the Hub cannot be reached: {why}", again=again) from e
         mapped = hub_error(e, repo_id, revision, filename="*", name=spec, again=again)
         if mapped is None:
             raise
