@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from reference_sets import reference_path
 
-pytest_plugins = ["hub_fixtures"]
+from tests.reference_sets import reference_path
+
+pytest_plugins = ["tests.hub_fixtures"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,7 @@
 """pytest fixture ``hub_server``: a local Hub, with the real huggingface_hub client pointed at it.
 
-Register it for the whole suite with ``pytest_plugins = ["hub_fixtures"]`` in tests/conftest.py.
+Register it for the whole suite with ``pytest_plugins = ["tests.hub_fixtures"]`` in
+tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hubserver import HubServer, point_client_at
 from huggingface_hub import close_session
+
+from tests.hubserver import HubServer, point_client_at
 
 
 @pytest.fixture

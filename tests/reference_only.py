@@ -1,4 +1,4 @@
-"""A pytest plugin (``-p reference_only``) that keeps only the tests reading the reference set.
+"""A pytest plugin (``-p tests.reference_only``): only the tests reading the reference set.
 
 Used by ``test_reference_sets.py`` to run the conformance tests against another set quickly.
 """

@@ -1,7 +1,7 @@
 """Where the reference set is and what it holds, read from its files (never from names).
 
 ``GLOWTTS_REFERENCE_DIR`` points the conformance tests at any set with the layout of
-``tests/data/reference/README.md``; these helpers discover its parts at collection time.
+``tests/golden/reference/README.md``; these helpers discover its parts at collection time.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ TINY_VOCODER_FILES = ("config.json", "state_dict.safetensors", "tensors.safetens
 
 
 def reference_path() -> Path:
-    """``GLOWTTS_REFERENCE_DIR``, or the copy in ``tests/data/reference``."""
-    return Path(os.environ.get("GLOWTTS_REFERENCE_DIR", REPO_ROOT / "tests" / "data" / "reference"))
+    """``GLOWTTS_REFERENCE_DIR``, or the copy in ``tests/golden/reference``."""
+    return Path(
+        os.environ.get("GLOWTTS_REFERENCE_DIR", REPO_ROOT / "tests" / "golden" / "reference")
+    )
 
 
 def tiny_vocoder_folders(reference: Path) -> list[str]:
@@ -49,11 +51,12 @@ def real_vocoder_goldens(reference: Path) -> list[str]:
 
 # -- a second reference set -----------------------------------------------------------------------
 #
-# Built with this project's implementation, which reproduces the official goldens (that is what the
-# conformance tests check against tests/data/reference). Its point is its *layout*: a multi-speaker
-# Glow-TTS with mean_only false, no prenet and three encoder layers, speaker ids in inputs/g, case
-# and input names unlike the default set's, a resblock-1 tiny HiFi-GAN, and the LJSpeech V1
-# weights' output instead of UNIVERSAL's. The conformance tests must pass on it without a change.
+# Built with this project's implementation, which reproduces the official goldens (that is what
+# the conformance tests check against tests/golden/reference). Its point is its *layout*: a
+# multi-speaker Glow-TTS with mean_only false, no prenet and three encoder layers, speaker ids
+# in inputs/g, case and input names unlike the default set's, a resblock-1 tiny HiFi-GAN, and
+# the LJSpeech V1 weights' output instead of UNIVERSAL's. The conformance tests must pass on it
+# without a change.
 
 OTHER_GLOW_KWARGS: dict[str, Any] = {
     "n_vocab": 30, "hidden_channels": 24, "filter_channels": 48, "filter_channels_dp": 16,
@@ -90,7 +93,7 @@ def build_other_reference_set(out: Path, default: Path, *, real_vocoder: str = "
     _write_tiny_v1(out / "hifigan" / "tiny_v1", default, mel)
     _write_real_v1(out / "hifigan" / f"hifigan_v1_{real_vocoder}.safetensors", real_vocoder, mel)
     (out / "README.md").write_text(
-        "# A second reference set (tests only)\n\nThe layout of tests/data/reference/README.md; "
+        "# A second reference set (tests only)\n\nThe layout of tests/golden/reference/README.md; "
         "made by tests/reference_sets.py with glowtts-cli's implementation.\n",
         "utf-8",
     )

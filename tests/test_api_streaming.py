@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textgen import long_text
 
 from glowtts_cli.api import ENCODE_CHUNK, SynthesisOptions, Voice
 from glowtts_cli.errors import TextError
+from tests.textgen import long_text
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import math
 from pathlib import Path
 
 import pytest
-from reference_sets import reference_path, tiny_vocoder_folders
 
 from glowtts_cli.config import (
     AudioConfig,
@@ -20,6 +19,7 @@ from glowtts_cli.config import (
     to_dict,
 )
 from glowtts_cli.errors import ConfigError
+from tests.reference_sets import reference_path, tiny_vocoder_folders
 
 
 @pytest.mark.parametrize("name", ["base", "small", "tiny"])

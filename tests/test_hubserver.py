@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from hubserver import HubServer, disable_xet, set_offline
 from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 from huggingface_hub.constants import DOWNLOAD_CHUNK_SIZE
 from huggingface_hub.errors import (
@@ -24,7 +23,9 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-pytest_plugins = ["hub_fixtures"]  # redundant once tests/conftest.py registers it
+from tests.hubserver import HubServer, disable_xet, set_offline
+
+pytest_plugins = ["tests.hub_fixtures"]  # redundant once tests/conftest.py registers it
 pytestmark = pytest.mark.network
 
 REPO = "org/voice"

@@ -5,7 +5,7 @@ multi-speaker Glow-TTS (``inputs/g`` speaker ids) with ``mean_only`` false, no p
 encoder layers, case and input names unlike the default set's, a resblock-"1" tiny HiFi-GAN in
 ``hifigan/tiny_v1`` and the LJSpeech V1 weights' output instead of UNIVERSAL's. Its golden tensors
 are produced with this project's own implementation, which matches the official code (the same
-tests check that against the official goldens in ``tests/data/reference``); what is tested here is
+tests check that against the official goldens in ``tests/golden/reference``); what is tested here is
 that every test that reads a reference set discovers its cases, inputs and vocoders from its files
 and configs. The tests at HEAD before this change failed 3 of 4 Glow-TTS conformance tests on it.
 """
@@ -20,8 +20,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from reference_sets import REPO_ROOT, build_other_reference_set, reference_path
 from safetensors.torch import load_file
+
+from tests.reference_sets import REPO_ROOT, build_other_reference_set, reference_path
 
 CONFORMANCE = [
     "tests/model/test_glow_tts_conformance.py",
@@ -54,11 +55,11 @@ def test_conformance_tests_pass_on_another_reference_set(
     env = {
         **os.environ,
         "GLOWTTS_REFERENCE_DIR": str(other),
-        "PYTHONPATH": str(REPO_ROOT / "tests"),
+        "PYTHONPATH": str(REPO_ROOT),
         "OMP_NUM_THREADS": "1",
     }
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "reference_only", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "-p", "tests.reference_only", "-p", "no:cacheprovider",
          "-m", "not gpu", "-q", f"--junitxml={junit}", *CONFORMANCE],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip

@@ -11,7 +11,6 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
-from reference.mas_bruteforce import all_scores, path_score, tokens_of
 from safetensors.numpy import load_file
 
 from glowtts_cli.align import (
@@ -21,6 +20,7 @@ from glowtts_cli.align import (
     search_paths,
 )
 from glowtts_cli.align import mas as mas_module
+from tests.reference.mas_bruteforce import all_scores, path_score, tokens_of
 
 Array = NDArray[np.float32]
 

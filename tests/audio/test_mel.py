@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from reference_sets import tiny_vocoder_folders
 from safetensors.torch import load_file
 
 from glowtts_cli.audio.mel import (
@@ -20,6 +19,7 @@ from glowtts_cli.audio.mel import (
 )
 from glowtts_cli.config import AudioConfig
 from glowtts_cli.errors import AudioFormatError
+from tests.reference_sets import tiny_vocoder_folders
 
 
 def _reference_audio_config(reference_dir: Path) -> AudioConfig:

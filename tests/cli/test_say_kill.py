@@ -10,9 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from textgen import long_text
-
 from glowtts_cli.files import GRACE_SECONDS
+from tests.textgen import long_text
 
 GLOWTTS = shutil.which("glowtts") or ""
 

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from textgen import long_text
 
 from glowtts_cli.audio.io import to_wav_bytes
 from glowtts_cli.audio.writer import WavStreamWriter
+from tests.textgen import long_text
 
 GLOWTTS = shutil.which("glowtts") or ""
 

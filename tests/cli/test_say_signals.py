@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from textgen import long_text
 
 from glowtts_cli.cli.textinput import MAX_TEXT_BYTES, read_text
 from glowtts_cli.errors import TextError
+from tests.textgen import long_text
 
 GLOWTTS = shutil.which("glowtts") or ""
 

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from hubserver import HubServer
 
 from glowtts_cli.cli import main
 from glowtts_cli.hub import resolve
+from tests.hubserver import HubServer
 
 pytestmark = pytest.mark.network
 

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from hubserver import HubServer
 
 from glowtts_cli.cli import main
 from glowtts_cli.hub import cached_revisions, resolve
+from tests.hubserver import HubServer
 
 pytestmark = pytest.mark.network
 

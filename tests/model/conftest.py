@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 import torch
-from uneven_batch import Batch
 
 from glowtts_cli.config import ModelConfig
+from tests.model.uneven_batch import Batch
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from reference.naive_attention import naive_attention, naive_relative_attention
 
 from glowtts_cli.model.attention import FeedForward, RelativeMultiHeadAttention
+from tests.reference.naive_attention import naive_attention, naive_relative_attention
 
 
 def _masks(lengths: list[int], t: int) -> tuple[torch.Tensor, torch.Tensor]:

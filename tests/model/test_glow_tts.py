@@ -6,12 +6,12 @@ import dataclasses
 
 import pytest
 import torch
-from uneven_batch import Batch
 
 from glowtts_cli.config import EncoderConfig, ModelConfig
 from glowtts_cli.errors import ConfigError
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.train.losses import duration_loss, mle_loss
+from tests.model.uneven_batch import Batch
 
 
 def _model(cfg: ModelConfig) -> GlowTTS:

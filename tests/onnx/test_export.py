@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from torch_reference import torch_audio, torch_frames
+
+from tests.onnx.torch_reference import torch_audio, torch_frames
 
 ort = pytest.importorskip("onnxruntime")
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from torch_reference import torch_audio
+
+from tests.onnx.torch_reference import torch_audio
 
 pytest.importorskip("onnxruntime")
 piper = pytest.importorskip("piper")

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from httpkit import ServeProcess
+
+from tests.server.httpkit import ServeProcess
 
 # The command function itself, as `glowtts serve` runs it (typer parses the same options).
 SERVE = [

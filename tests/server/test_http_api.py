@@ -9,7 +9,8 @@ import urllib.parse
 import numpy as np
 import pytest
 import soundfile as sf
-from httpkit import Reply, ServeProcess, call
+
+from tests.server.httpkit import Reply, ServeProcess, call
 
 TEXT = "Hello there. How are you today?"
 

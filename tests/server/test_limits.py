@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from httpkit import ServeProcess, call
-from test_queue import settled_health
 
 from glowtts_cli.server.app import ServerSettings, create_app
 from glowtts_cli.server.registry import VoiceRegistry
 from glowtts_cli.server.run import BackgroundServer, allowed_hosts
+from tests.server.httpkit import ServeProcess, call
+from tests.server.test_queue import settled_health
 
 
 def test_listings_and_errors_show_no_server_paths(

@@ -9,7 +9,8 @@ import numpy as np
 import openai
 import pytest
 import soundfile as sf
-from httpkit import ServeProcess, call
+
+from tests.server.httpkit import ServeProcess, call
 
 TEXT = "Hello there. This is a test of the speech server."
 EXACT = {"seed": 7, "noise_scale": 0.0, "sentence_silence": 0.0}

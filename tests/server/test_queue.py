@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 import soundfile as sf
-from httpkit import Reply, call
 
 from glowtts_cli.server.app import ServerSettings, create_app
 from glowtts_cli.server.registry import VoiceRegistry
 from glowtts_cli.server.run import BackgroundServer
+from tests.server.httpkit import Reply, call
 
 LONG = " ".join(f"Sentence number {i} is here." for i in range(12))
 

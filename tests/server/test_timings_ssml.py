@@ -9,7 +9,8 @@ import json
 import urllib.parse
 
 import soundfile as sf
-from httpkit import ServeProcess, call
+
+from tests.server.httpkit import ServeProcess, call
 
 TEXT = "Hello there. How are you today?"
 

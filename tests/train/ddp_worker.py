@@ -16,7 +16,12 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from train_helpers import (
+
+from glowtts_cli.data.dataset import collate
+from glowtts_cli.data.prepare import PreparedDataset
+from glowtts_cli.train import distributed
+from glowtts_cli.train.loop import Trainer
+from tests.train.train_helpers import (
     make_trainer,
     parameters,
     quiet,
@@ -24,11 +29,6 @@ from train_helpers import (
     small_model,
     without_dropout,
 )
-
-from glowtts_cli.data.dataset import collate
-from glowtts_cli.data.prepare import PreparedDataset
-from glowtts_cli.train import distributed
-from glowtts_cli.train.loop import Trainer
 
 EQUAL_CONFIG = quiet(max_steps=1, batch_size=2, ddi=False, eps=1e-6)
 """The update both the DDP processes and the single-process reference make.

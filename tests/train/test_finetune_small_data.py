@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from train_helpers import make_trainer, parameters, quiet, tone_dataset
 
 from glowtts_cli.config import FINETUNE_SMALL_DATA_SECONDS, TrainConfig
 from glowtts_cli.data.issues import issue_kind
@@ -18,6 +17,7 @@ from glowtts_cli.errors import ConfigError, TrainingError
 from glowtts_cli.train.checkpoint import BEST_NAME, checkpoint_dir, load_checkpoint
 from glowtts_cli.train.plan import check_enough_data, finetune_config
 from glowtts_cli.train.voice_metrics import word_error_rate, words
+from tests.train.train_helpers import make_trainer, parameters, quiet, tone_dataset
 
 
 def test_issue_14_frozen_parts_stay_and_the_rest_learns(tmp_path: Path) -> None:

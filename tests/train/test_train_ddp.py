@@ -12,18 +12,18 @@ from typing import Any
 
 import pytest
 import torch
-from ddp_worker import EQUAL_CONFIG
-from train_helpers import (
+
+from glowtts_cli.data.dataset import Sample, collate
+from glowtts_cli.data.prepare import PreparedDataset
+from tests.train.ddp_worker import EQUAL_CONFIG
+from tests.train.train_helpers import (
     DURATIONS,
     assert_same_parameters,
     make_trainer,
     tone_dataset,
     without_dropout,
 )
-from train_synthetic import tone_patterns, tone_samples, write_prepared
-
-from glowtts_cli.data.dataset import Sample, collate
-from glowtts_cli.data.prepare import PreparedDataset
+from tests.train.train_synthetic import tone_patterns, tone_samples, write_prepared
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 
@@ -62,7 +62,7 @@ def ddp_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Results]:
     write_prepared(work / "equal", _equal_halves())
     tone_dataset(work / "scratch", 8, seed=3)
     tone_dataset(work / "resume", 8, 2, seed=3)
-    env = {**os.environ, "PYTHONPATH": str(WORKER.parent), "MASTER_ADDR": "127.0.0.1",
+    env = {**os.environ, "PYTHONPATH": str(WORKER.parents[2]), "MASTER_ADDR": "127.0.0.1",
            "MASTER_PORT": str(_free_port()), "WORLD_SIZE": "2"}  # fmt: skip
     procs = [
         subprocess.Popen(

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from train_helpers import DURATIONS, make_trainer, quiet, small_model
-from train_synthetic import tone_patterns, tone_samples, write_prepared
 
 from glowtts_cli.data.dataset import Batch, collate
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.train.loop import compute_losses
+from tests.train.train_helpers import DURATIONS, make_trainer, quiet, small_model
+from tests.train.train_synthetic import tone_patterns, tone_samples, write_prepared
 
 
 def _planted(batch: Batch) -> list[np.ndarray]:

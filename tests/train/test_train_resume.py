@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 import torch
-from train_helpers import (
+
+from glowtts_cli.errors import CheckpointError
+from glowtts_cli.train import checkpoint
+from glowtts_cli.train.checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint
+from glowtts_cli.train.loop import StepReport, Trainer
+from tests.train.train_helpers import (
     assert_same_parameters,
     make_trainer,
     parameters,
@@ -19,11 +24,6 @@ from train_helpers import (
     resume_dataset,
     small_model,
 )
-
-from glowtts_cli.errors import CheckpointError
-from glowtts_cli.train import checkpoint
-from glowtts_cli.train.checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint
-from glowtts_cli.train.loop import StepReport, Trainer
 
 WORKER = Path(__file__).with_name("train_worker.py")
 
@@ -90,7 +90,7 @@ def test_a_signal_saves_then_the_run_resumes_exactly(tmp_path: Path, sig: int) -
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(WORKER.parent)},
+        env={**os.environ, "PYTHONPATH": str(WORKER.parents[2])},
     )
     try:
         assert proc.stdout is not None

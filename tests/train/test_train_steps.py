@@ -8,14 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from train_helpers import (
-    assert_same_parameters,
-    make_trainer,
-    parameters,
-    quiet,
-    tone_dataset,
-)
-from train_synthetic import write_prepared
 
 from glowtts_cli.data.dataset import TextMelDataset, collate
 from glowtts_cli.errors import TrainingError
@@ -23,6 +15,14 @@ from glowtts_cli.model.flows import ActNorm
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.train.checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint
 from glowtts_cli.train.loop import StepReport
+from tests.train.train_helpers import (
+    assert_same_parameters,
+    make_trainer,
+    parameters,
+    quiet,
+    tone_dataset,
+)
+from tests.train.train_synthetic import write_prepared
 
 
 def test_every_parameter_changes_in_three_steps(tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ import dataclasses
 from pathlib import Path
 
 import torch
-from train_synthetic import tone_patterns, tone_samples, voice_for, write_prepared
 
 from glowtts_cli.config import ModelConfig, TrainConfig, VoiceConfig
 from glowtts_cli.data.prepare import PreparedDataset
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.train.distributed import DistInfo
 from glowtts_cli.train.loop import Trainer
+from tests.train.train_synthetic import tone_patterns, tone_samples, voice_for, write_prepared
 
 DURATIONS = (0, 2, 3, 4, 5, 6, 7, 3, 5)
 """Planted frames per token id of the small tone language (id 0 is the pad)."""

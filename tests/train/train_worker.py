@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import torch
-from train_helpers import make_trainer, resume_config, resume_dataset, small_model
 
 from glowtts_cli.train.loop import StepReport
+from tests.train.train_helpers import make_trainer, resume_config, resume_dataset, small_model
 
 
 def main() -> int:

@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 import torch
-from reference_sets import (
-    TINY_VOCODER_FILES,
-    real_vocoder_goldens,
-    reference_path,
-    tiny_vocoder_folders,
-)
 from safetensors.torch import load_file
 
 from glowtts_cli.config import HiFiGANConfig
 from glowtts_cli.vocoder.bundled import BUNDLED, load_bundled
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
+from tests.reference_sets import (
+    TINY_VOCODER_FILES,
+    real_vocoder_goldens,
+    reference_path,
+    tiny_vocoder_folders,
+)
 
 
 @pytest.fixture(autouse=True)

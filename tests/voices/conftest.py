@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from catalog_files import REPO
-from hubserver import HubServer
+
+from tests.hubserver import HubServer
+from tests.voices.catalog_files import REPO
 
 
 @pytest.fixture(scope="session")

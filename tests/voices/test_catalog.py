@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from catalog_files import catalog_entry, write_catalog
 
 from glowtts_cli.errors import ConfigError, VoiceNotFoundError
 from glowtts_cli.files import sha256_file
@@ -20,6 +19,7 @@ from glowtts_cli.voices import (
     read_catalog,
     suggest,
 )
+from tests.voices.catalog_files import catalog_entry, write_catalog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHA = "ab" * 32

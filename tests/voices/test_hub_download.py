@@ -12,8 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from catalog_files import REPO, catalog_entry, write_catalog
-from hubserver import HubServer, set_offline
 from huggingface_hub import close_session, try_to_load_from_cache
 from huggingface_hub.errors import (
     EntryNotFoundError,
@@ -27,6 +25,8 @@ from huggingface_hub.errors import (
 from glowtts_cli.errors import CheckpointError, GlowTTSError, OfflineError, VoiceNotFoundError
 from glowtts_cli.hub import download_vocoder_repo, entry_status, resolve
 from glowtts_cli.voices import read_catalog
+from tests.hubserver import HubServer, set_offline
+from tests.voices.catalog_files import REPO, catalog_entry, write_catalog
 
 pytestmark = pytest.mark.network
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from hubserver import HubServer, set_offline
 
 from glowtts_cli.api import SynthesisOptions, Voice
 from glowtts_cli.errors import CheckpointError, GlowTTSError, VoiceNotFoundError
@@ -20,6 +19,7 @@ from glowtts_cli.voice_folder import (
     read_voice_config,
     save_voice,
 )
+from tests.hubserver import HubServer, set_offline
 
 pytestmark = pytest.mark.network
 

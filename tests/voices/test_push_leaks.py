@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hubserver import HubServer
 
 from glowtts_cli.config import TrainingInfo
 from glowtts_cli.errors import GlowTTSError
@@ -24,6 +23,7 @@ from glowtts_cli.voice_folder import (
     read_voice_config,
     save_voice,
 )
+from tests.hubserver import HubServer
 
 pytestmark = pytest.mark.network
 

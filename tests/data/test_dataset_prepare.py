@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from audio_fixtures import speech_like, transcript, write, write_clip
 from torch.utils.data import DataLoader
 
 from glowtts_cli.audio.mel import frame_count
@@ -19,6 +18,7 @@ from glowtts_cli.data.issues import issue_kind
 from glowtts_cli.data.prepare import PreparedDataset, PrepareOptions, prepare_dataset
 from glowtts_cli.errors import DatasetError
 from glowtts_cli.text.frontend import TextFrontend
+from tests.data.audio_fixtures import speech_like, transcript, write, write_clip
 
 AUDIO = AudioConfig(sample_rate=16000, n_fft=512, hop_length=128, win_length=512, n_mels=16)
 TEXT = TextConfig(phonemizer="characters", add_blank=True)

@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from audio_fixtures import write_clip
 
 from glowtts_cli.data.issues import issue_kind
 from glowtts_cli.data.manifest import read_manifest
 from glowtts_cli.data.validate import check_dataset
 from glowtts_cli.errors import DatasetError
+from tests.data.audio_fixtures import write_clip
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 

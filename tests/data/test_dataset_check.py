@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from audio_fixtures import speech_like, transcript, write, write_clip
 
 from glowtts_cli.config import TextConfig
 from glowtts_cli.data.issues import issue_kind
 from glowtts_cli.data.validate import CheckThresholds, ClipStats, _rate_issues, check_dataset
 from glowtts_cli.errors import DatasetError
 from glowtts_cli.text.frontend import TextFrontend
+from tests.data.audio_fixtures import speech_like, transcript, write, write_clip
 
 CLEAN = {  # id -> (seconds, sample rate, channels, extension)
     "clean-1": (1.0, 16000, 1, "wav"),

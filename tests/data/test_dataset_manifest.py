@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from audio_fixtures import write_clip
 
 from glowtts_cli.data.issues import issue_kind
 from glowtts_cli.data.manifest import read_manifest
 from glowtts_cli.errors import DatasetError
+from tests.data.audio_fixtures import write_clip
 
 
 def kinds(issues: object) -> list[str]:
