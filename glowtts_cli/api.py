@@ -175,12 +175,12 @@ def select_device(spec: str | torch.device | None = None) -> torch.device:
         if not torch.cuda.is_available():
             raise ConfigError(
                 f"Device '{spec}' was asked for but no CUDA device is available.",
-                hint="Use --device cpu (or leave it out).",
+                hint="Use device='cpu', or leave device out.",
             )
         if device.index is not None and device.index >= torch.cuda.device_count():
             raise ConfigError(
                 f"Device '{spec}' does not exist ({torch.cuda.device_count()} CUDA device(s)).",
-                hint="Use cuda:0 or leave --device out.",
+                hint="Use device='cuda:0', or leave device out.",
             )
     elif device.type != "cpu":
         raise ConfigError(f"Device type '{device.type}' is not supported.", hint="Use cpu or cuda.")
@@ -304,8 +304,8 @@ class Voice:
             if speaker is not None and speaker not in (0, *names):
                 raise ConfigError(
                     f"Voice '{self.cfg.name}' has a single speaker; "
-                    f"--speaker {speaker} is not valid.",
-                    hint="Leave --speaker out.",
+                    f"speaker={speaker!r} is not valid.",
+                    hint="Leave speaker out.",
                 )
             return None
         listing = ", ".join(names) if names else f"0..{self.cfg.model.n_speakers - 1}"
@@ -390,7 +390,7 @@ class Voice:
         if self.model is None or self.vocoder is None:
             raise ConfigError(
                 f"Voice '{self.cfg.name}' runs on the ONNX engine, which makes no mel frames.",
-                hint="Load it with engine='torch' (--engine torch).",
+                hint="Load it with engine='torch'.",
             )
         return self.model, self.vocoder
 
@@ -408,7 +408,7 @@ class Voice:
         if options.seed is not None and noise_scale > 0:
             raise ConfigError(
                 "A seed cannot be honoured by the ONNX engine: the graph draws its own noise.",
-                hint="Use --engine torch for reproducible audio, or --noise-scale 0.",
+                hint="Use engine='torch' for reproducible audio, or noise_scale=0.",
             )
         sid = self.speaker_id(options.speaker)
         return self.graph.audio(ids, noise_scale=noise_scale, length_scale=length_scale, sid=sid)
@@ -713,13 +713,13 @@ def _use_graph(
         return on_cpu and vocoder is None and onnxruntime_available() and not graph_mismatch(folder)
     if vocoder is not None:
         raise ConfigError(
-            "The ONNX engine runs the vocoder exported with the voice; --vocoder cannot change it.",
-            hint="Leave --vocoder out, or use --engine torch.",
+            "The ONNX engine runs the vocoder exported with the voice; another cannot be given.",
+            hint="Leave vocoder out, or use engine='torch'.",
         )
     if not on_cpu:
         raise ConfigError(
             f"The ONNX engine runs on the CPU, not on '{device}'.",
-            hint="Leave --device out, or use --engine torch.",
+            hint="Leave device out, or use engine='torch'.",
         )
     return True
 

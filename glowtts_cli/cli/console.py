@@ -19,12 +19,22 @@ _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 def naming_flags(*names: str) -> Callable[[_Command], _Command]:
-    """Decorate a command whose library errors name parameters (``noise_scale must be ...``):
-    they are re-raised naming the command's flags (``--noise-scale must be ...``)."""
-    pattern = re.compile(r"(?<![.\w])(" + "|".join(map(re.escape, names)) + r")(?= must\b)")
+    """Decorate a command whose library errors name parameters: they are re-raised naming the
+    command's flags. ``noise_scale must be ...`` becomes ``--noise-scale must be ...``,
+    ``engine='torch'`` becomes ``--engine torch`` and ``leave device out`` ``leave --device out``.
+    """
+    names_re = "|".join(map(re.escape, names))
+    must = re.compile(r"(?<![.\w])(" + names_re + r")(?= must\b)")
+    value = re.compile(r"(?<![.\w-])(" + names_re + r")=(?:'([^']*)'|([\w.:-]+))")
+    leave = re.compile(r"\b([Ll]eave) (" + names_re + r") out\b")
+
+    def flag(name: str) -> str:
+        return "--" + name.replace("_", "-")
 
     def to_flags(text: str) -> str:
-        return pattern.sub(lambda m: "--" + m[1].replace("_", "-"), text)
+        text = must.sub(lambda m: flag(m[1]), text)
+        text = value.sub(lambda m: f"{flag(m[1])} {m[2] if m[2] is not None else m[3]}", text)
+        return leave.sub(lambda m: f"{m[1]} {flag(m[2])} out", text)
 
     def decorate(command: _Command) -> _Command:
         @functools.wraps(command)

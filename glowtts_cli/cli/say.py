@@ -29,7 +29,10 @@ PLAY_CHUNK_FRAMES = 64
 """Mel frames per vocoder piece when playing (~0.74 s of audio)."""
 
 
-@naming_flags("noise_scale", "length_scale", "sentence_silence", "seed", "threads")
+@naming_flags(
+    "noise_scale", "length_scale", "sentence_silence", "seed", "threads", "device", "speaker",
+    "engine", "vocoder",
+)  # fmt: skip
 def say(
     text: str | None = typer.Argument(
         None, help="Text to speak; '-' or piped input reads standard input.", show_default=False
