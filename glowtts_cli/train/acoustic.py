@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -159,41 +158,6 @@ def _settings(asked: Mapping[str, Any], max_steps: int | None) -> dict[str, Any]
     return {**asked, "max_steps": max_steps} if max_steps is not None else dict(asked)
 
 
-@dataclass(frozen=True)
-class ModelChoice:
-    """How ``glowtts train`` builds its model; None takes, on a resumed run, the run's own."""
-
-    config: str | None = None
-    """``base``, ``small`` (the default), ``tiny`` or a ModelConfig JSON file."""
-    language: str | None = None
-    """espeak-ng language of the data (default ``en-us``)."""
-    add_blank: bool | None = None
-    """Intersperse the blank token (default True)."""
-
-    def plan(
-        self,
-        recordings: Recordings,
-        *,
-        name: str | None,
-        train: TrainConfig | None = None,
-        like: VoiceConfig | None = None,
-    ) -> RunSpec:
-        """The from-scratch plan; with ``like`` (a run's voice), the choices left unset are its."""
-        default_blank = like is None or like.text.add_blank
-        add_blank = self.add_blank if self.add_blank is not None else default_blank
-        spec = plan_train(
-            recordings,
-            config=self.config or "small",
-            language=self.language or (like.language if like else "en-us"),
-            add_blank=add_blank,
-            name=name,
-            train=train,
-        )
-        if like is None or self.config is not None:
-            return spec
-        return dataclasses.replace(spec, voice=dataclasses.replace(spec.voice, model=like.model))
-
-
 def train(
     data_dir: Path,
     run_dir: Path,
@@ -218,22 +182,25 @@ def train(
     voice trained earlier continues when its run folder is gone.
     """
     recordings = Recordings(data_dir)
-    choice = ModelChoice(config=config, language=language, add_blank=add_blank)
     if train_cfg is not None and init_from is not None:
         train_cfg = dataclasses.replace(train_cfg, ddi=False)
     settings = _settings(asked_settings("train", train_cfg), max_steps)
+
+    def scratch(*, like: VoiceConfig | None = None, train: TrainConfig | None = None) -> RunSpec:
+        return plan_train(recordings, config=config, language=language, add_blank=add_blank,
+                          name=name, train=train, like=like)  # fmt: skip
 
     def request(existing: RunSpec) -> RunRequest:
         planned = None  # the voice a from-scratch run would build, when on the same data
         same_data = Path(existing.data_dir) == data_dir.resolve()
         if init_from is None and not existing.base_voice and same_data:
-            planned = choice.plan(recordings, name=name, like=existing.voice).voice
+            planned = scratch(like=existing.voice).voice
         return RunRequest("train", data_dir, init_from, name, settings, planned)
 
     def plan() -> Planned:
         if init_from is not None:
             return _continued(recordings, init_from, name=name, train=train_cfg)
-        return choice.plan(recordings, name=name, train=train_cfg), None
+        return scratch(train=train_cfg), None
 
     return _run(
         run_dir, recordings, settings, plan=plan, request=request, device=device, calls=calls

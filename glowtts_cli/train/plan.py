@@ -135,22 +135,33 @@ def model_preset(config: str, n_vocab: int) -> ModelConfig:
 def plan_train(
     data: Path | Recordings,
     *,
-    config: str = "small",
-    language: str = "en-us",
-    add_blank: bool = True,
+    config: str | None = None,
+    language: str | None = None,
+    add_blank: bool | None = None,
     name: str | None = None,
     train: TrainConfig | None = None,
+    like: VoiceConfig | None = None,
 ) -> RunSpec:
-    """What ``glowtts train`` trains: espeak front end, a preset model, the data's speakers."""
+    """What ``glowtts train`` trains: espeak front end, a preset model, the data's speakers.
+
+    ``config`` (default ``small``), ``language`` (``en-us``) and ``add_blank`` (True) left as
+    None take, with ``like`` (the voice of a run being resumed), that voice's own.
+    """
     recordings = _recordings(data)
+    if language is None:
+        language = like.language if like else "en-us"
+    if add_blank is None:
+        add_blank = like is None or like.text.add_blank
     symbols = default_symbols("espeak")
     text = TextConfig(language=language, phonemizer="espeak", symbols=symbols, add_blank=add_blank)
-    model = model_preset(config, text.n_vocab)
+    model = model_preset(config or "small", text.n_vocab)
     speakers = recordings.speakers
     if len(speakers) > 1:
         model = dataclasses.replace(
             model, n_speakers=len(speakers), gin_channels=model.gin_channels or MULTI_SPEAKER_GIN
         )
+    if like is not None and config is None:
+        model = like.model  # the run's own model, whatever preset made it
     standard = model.n_mels == AudioConfig().n_mels
     data_dir = recordings.data_dir.resolve()
     voice = VoiceConfig(
