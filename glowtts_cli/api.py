@@ -445,6 +445,13 @@ class Voice:
         options = options or SynthesisOptions()
         self.speaker_id(options.speaker)  # fail before any work on a bad speaker
         _, _, silence = self._settings(options)
+        if max_seconds is not None and not (
+            isinstance(max_seconds, (int, float)) and 0 < max_seconds < math.inf
+        ):
+            raise ConfigError(
+                f"max_seconds must be a positive number of seconds, got {max_seconds!r}.",
+                hint="Leave max_seconds out for no limit.",
+            )
         generator = self._generator(options.seed)
         spoken, seconds_per_frame, produced = 0, self.cfg.audio.hop_length / self.sample_rate, 0.0
         clock = _Clock(text, self.cfg.audio.hop_length, self.sample_rate)

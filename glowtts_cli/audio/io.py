@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import errno
 import functools
+import numbers
+import re
 import shutil
 import struct
 from dataclasses import dataclass
@@ -152,6 +154,16 @@ def save(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
     path = Path(path)
     fmt = _write_format(path)
     samples = _checked_samples(audio)
+    if (
+        isinstance(sample_rate, bool)
+        or not isinstance(sample_rate, numbers.Integral)
+        or sample_rate <= 0
+    ):
+        raise AudioFormatError(
+            f"Cannot write {path}: the sample rate must be a whole number of Hz above 0, "
+            f"got {sample_rate!r}.",
+            hint="Pass the rate the samples were made at (a voice's Audio carries it).",
+        )
     if path.suffix.lower() in ENCODED:
         from glowtts_cli.audio.writer import StreamingAudioWriter  # it builds on this module
 
@@ -181,8 +193,9 @@ def write_error(path: Path, error: BaseException) -> AudioFormatError:
         reason = "the disk is full"
     elif isinstance(error, OSError):
         reason = (error.strerror or str(error)).rstrip(".").lower()
-    else:
-        reason = f"the audio library failed ({str(error).rstrip('.')})"
+    else:  # its message may name the temporary file: name the target instead
+        said = re.sub(r"'[^']*\.tmp'", repr(str(path)), str(error)).rstrip(".")
+        reason = f"the audio library failed ({said})"
     free = "Free some space or choose" if reason == "the disk is full" else "Choose"
     return AudioFormatError(
         f"Cannot write {path}: {reason}.",
@@ -248,9 +261,15 @@ def _checked_samples(audio: np.ndarray) -> np.ndarray:
     if samples.ndim == 2 and 1 in samples.shape:
         samples = samples.reshape(-1)
     if samples.ndim != 1:
-        raise AudioFormatError(f"Expected mono audio [S], got shape {samples.shape}.")
+        raise AudioFormatError(
+            f"Expected mono audio [S], got shape {samples.shape}.",
+            hint="Pass one channel: a 1-D array of samples (mix or pick a channel first).",
+        )
     if not np.all(np.isfinite(samples)):
-        raise AudioFormatError("Audio contains NaN or infinite samples; refusing to write it.")
+        raise AudioFormatError(
+            "Audio contains NaN or infinite samples; refusing to write it.",
+            hint="Replace them first, e.g. numpy.nan_to_num(samples, nan=0.0).",
+        )
     return np.clip(samples, -1.0, 1.0)
 
 
