@@ -11,12 +11,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import signal
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import torch
@@ -37,14 +34,14 @@ from glowtts_cli.train.checkpoint import (
 from glowtts_cli.train.distributed import (
     DistInfo,
     all_reduce_mean,
-    any_process,
     broadcast_parameters,
     gather_objects,
     wrap,
 )
 from glowtts_cli.train.losses import duration_loss, mle_loss
-from glowtts_cli.train.metrics import MetricsLogger
+from glowtts_cli.train.metrics import MetricsLogger, StepRate
 from glowtts_cli.train.schedule import learning_rate_at
+from glowtts_cli.train.stopping import StopFlag
 
 logger = logging.getLogger(__name__)
 
@@ -113,31 +110,6 @@ def compute_losses(model: nn.Module, raw: GlowTTS, batch: Batch, device: torch.d
     return Losses(l_mle + l_dur, l_mle, l_dur, out)
 
 
-class _StopFlag:
-    """Turns SIGINT/SIGTERM into "stop after this step" (a second Ctrl-C stops at once)."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: dict[int, Any] = {}
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self) -> _StopFlag:
-        try:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._previous[sig] = signal.signal(sig, self._handle)
-        except ValueError:  # not the main thread: leave signals alone
-            self._previous.clear()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-
 def alignable(prepared: PreparedDataset, n_sqz: int) -> tuple[PreparedDataset, tuple[str, ...]]:
     """The dataset without clips that have fewer usable frames than tokens, and their ids.
 
@@ -191,21 +163,6 @@ def to_voice_speakers(prepared: PreparedDataset, speakers: tuple[str, ...]) -> P
         return tuple(dataclasses.replace(u, speaker=rows[u.speaker]) for u in utts)
 
     return dataclasses.replace(prepared, train=moved(prepared.train), val=moved(prepared.val))
-
-
-class _StepRate:
-    """Steps per second, smoothed over the last ~10 steps."""
-
-    def __init__(self) -> None:
-        self.rate = 0.0
-        self.last = time.perf_counter()
-
-    def tick(self) -> float:
-        now = time.perf_counter()
-        current = 1 / max(now - self.last, 1e-6)
-        self.rate = 0.9 * self.rate + 0.1 * current if self.rate else current
-        self.last = now
-        return self.rate
 
 
 class Trainer:
@@ -271,7 +228,7 @@ class Trainer:
         """Data-dependent init still to do (once, on the first batch of a run from scratch)."""
         self.last_checkpoint: Path | None = None
         self.log = MetricsLogger(run_dir, enabled=self.dist.is_main)
-        self._rate = _StepRate()
+        self._rate = StepRate()
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -443,12 +400,12 @@ class Trainer:
     def run(self, on_step: Callable[[StepReport], None] | None = None) -> TrainResult:
         """Train until ``max_steps``; resumes are handled by :meth:`resume_if_possible` first."""
         self.raw.train()
-        self._rate = _StepRate()
+        self._rate = StepRate()
         losses: Losses | None = None
         try:
             if self.step == 0 and not self.from_scratch and not self.val_history:
                 self._evaluate_base()
-            with _StopFlag() as stop:
+            with StopFlag() as stop:
                 while not self._finished():
                     batches_done = 0
                     for batch in self._batches():
@@ -458,7 +415,7 @@ class Trainer:
                         if on_step is not None:
                             on_step(report)
                         self._check_divergence(not report.skipped)
-                        if self._stop_requested(stop):
+                        if stop.agreed(self.dist.world_size, self.device):
                             self._save(batches_done)
                             raise KeyboardInterrupt
                         if self._finished():
@@ -527,12 +484,6 @@ class Trainer:
             self._rate.tick(), skipped=not applied,
         )  # fmt: skip
         return losses, report
-
-    def _stop_requested(self, stop: _StopFlag) -> bool:
-        """Whether to stop now; under DDP all processes agree (a signal may reach one first)."""
-        if self.dist.world_size > 1:
-            return any_process(stop.requested, self.device)
-        return stop.requested
 
     def _after_step(self, report: StepReport, batches_done: int) -> None:
         if report.skipped:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,19 @@ class MetricsLogger:
 
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+class StepRate:
+    """Steps per second, smoothed over the last ~10 steps (``tick`` once a step)."""
+
+    def __init__(self) -> None:
+        self.rate = 0.0
+        self.last = time.perf_counter()
+
+    def tick(self) -> float:
+        """Count a step; returns the smoothed rate."""
+        now = time.perf_counter()
+        current = 1 / max(now - self.last, 1e-6)
+        self.rate = 0.9 * self.rate + 0.1 * current if self.rate else current
+        self.last = now
+        return self.rate

@@ -270,10 +270,8 @@ def warm_started(
 
     def make_model() -> GlowTTS:
         folded = load_model_state(base_dir)
-        seed = spec.train.seed
-        _, model = warm_start(
-            base, folded, text=voice.text, speakers=voice.speakers, rows=rows, seed=seed
+        return warm_start(
+            base, folded, text=voice.text, model=voice.model, rows=rows, seed=spec.train.seed
         )
-        return model
 
     return spec, base, make_model

@@ -30,9 +30,9 @@ from glowtts_cli.train.checkpoint import (
     save_checkpoint,
     set_rng_state,
 )
-from glowtts_cli.train.loop import _StepRate, _StopFlag
-from glowtts_cli.train.metrics import MetricsLogger
+from glowtts_cli.train.metrics import MetricsLogger, StepRate
 from glowtts_cli.train.runs import RunCallbacks
+from glowtts_cli.train.stopping import StopFlag
 from glowtts_cli.train.vocoder_losses import VocoderCriterion, VocoderLosses
 from glowtts_cli.vocoder.vocos import VocosGenerator
 
@@ -301,9 +301,9 @@ class VocoderTrainer:
         """Train until ``max_steps``; Ctrl-C / SIGTERM save after the current step and stop."""
         calls = calls or VocoderCallbacks()
         self.generator.train()
-        rate = _StepRate()
+        rate = StepRate()
         try:
-            with _StopFlag() as stop:
+            with StopFlag() as stop:
                 while self.step < self.cfg.max_steps:
                     losses, lr, applied = self._optimize()
                     report = VocoderStepReport(
@@ -315,10 +315,7 @@ class VocoderTrainer:
                     if calls.on_step is not None:
                         calls.on_step(report)
                     self._check_divergence(applied)
-                    requested = stop.requested
-                    if self.dist.world_size > 1:
-                        requested = distributed.any_process(requested, self.device)
-                    if requested:
+                    if stop.agreed(self.dist.world_size, self.device):
                         self._save()
                         raise KeyboardInterrupt
         finally:

@@ -113,27 +113,30 @@ def warm_start(
     folded: Mapping[str, torch.Tensor],
     *,
     text: TextConfig,
-    speakers: tuple[str, ...],
+    model: ModelConfig,
     rows: Sequence[int | None],
     seed: int,
-) -> tuple[ModelConfig, GlowTTS]:
-    """Build the trainable model for a fine-tune, loaded from the base voice's weights."""
+) -> GlowTTS:
+    """Build the trainable model for a fine-tune, loaded from the base voice's weights.
+
+    ``text`` and ``model`` are the planned fine-tuned voice's (``model`` from
+    :func:`speaker_model`); ``rows`` the base speaker each speaker starts from
+    (:func:`speaker_table`)."""
     generator = torch.Generator().manual_seed(seed)
     base_model = GlowTTS(base.model)
     load_state_dict_strict(base_model, unfold_weight_norm(base_model, folded), source="base voice")
     state = dict(base_model.state_dict())
-    cfg = speaker_model(base.model, text, speakers)
     if text.symbols != base.text.symbols:
         state["encoder.emb.weight"] = grow_embedding(
             state["encoder.emb.weight"], base.text, text, generator=generator
         )
-    if base.model.multi_speaker and len(speakers) > base.model.n_speakers:
+    if base.model.multi_speaker and model.n_speakers > base.model.n_speakers:
         table = state["emb_g.weight"]
         mean = table.mean(dim=0)
         state["emb_g.weight"] = torch.stack([table[r] if r is not None else mean for r in rows])
     torch.manual_seed(seed)
-    model = GlowTTS(cfg)
-    if cfg.gin_channels and not base.model.gin_channels:
-        _grow_conditioning(state, model)
-    load_state_dict_strict(model, state, source="base voice")
-    return cfg, model
+    grown = GlowTTS(model)
+    if model.gin_channels and not base.model.gin_channels:
+        _grow_conditioning(state, grown)
+    load_state_dict_strict(grown, state, source="base voice")
+    return grown

@@ -142,14 +142,15 @@ def test_issue_14_new_speakers_on_a_single_speaker_voice_start_as_that_voice(
 ) -> None:
     """A single-speaker base gains a speaker table and conditioning that starts with no effect:
     every new speaker speaks exactly as the base voice until training moves them apart."""
-    from glowtts_cli.train.warmstart import speaker_table, warm_start
+    from glowtts_cli.train.warmstart import speaker_model, speaker_table, warm_start
     from glowtts_cli.voice_folder import load_model_state, read_voice_config
 
     base = read_voice_config(tiny_voice_dir)
     names, rows = speaker_table(base, ("ann", "bob"))
     assert names == ("ann", "bob") and rows == [None, None]
-    cfg, model = warm_start(base, load_model_state(tiny_voice_dir), text=base.text,
-                            speakers=names, rows=rows, seed=0)  # fmt: skip
+    cfg = speaker_model(base.model, base.text, names)
+    model = warm_start(base, load_model_state(tiny_voice_dir), text=base.text, model=cfg,
+                       rows=rows, seed=0)  # fmt: skip
     assert cfg.n_speakers == 2 and cfg.gin_channels > 0
     from glowtts_cli.model.glow_tts import GlowTTS
     from glowtts_cli.train.warmstart import unfold_weight_norm
