@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -23,62 +22,13 @@ def _human(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
-def voice_rows() -> list[dict[str, Any]]:
-    """Bundled, catalog and cached voices as plain rows (shared by the table and --json)."""
-    from glowtts_cli.hub import entry_status, list_cached_voices
-    from glowtts_cli.voice_folder import read_voice_config
-    from glowtts_cli.voices import load_catalog
-
-    rows: list[dict[str, Any]] = []
-    pinned = set()
-    for entry in load_catalog().values():
-        status = entry_status(entry)
-        pinned.add((entry.repo_id, entry.revision))
-        rows.append(
-            {
-                "name": entry.name,
-                "source": "bundled" if entry.bundled else "catalog",
-                "available_offline": status["available"],
-                "bytes": status["bytes"],
-                "language": entry.language,
-                "speakers": list(entry.speakers),
-                "license": entry.license,
-                "description": entry.description,
-                "repo_id": entry.repo_id or None,
-                "revision": entry.revision or None,
-            }
-        )
-    for cached in list_cached_voices():
-        if (cached.repo_id, cached.revision) in pinned:
-            continue
-        try:
-            cfg = read_voice_config(cached.path)
-            language, speakers, license_ = cfg.language, list(cfg.speakers), cfg.license
-            description = cfg.description
-        except Exception:  # a broken cached config is listed, not fatal
-            language, speakers, license_, description = "?", [], "?", "(unreadable config)"
-        rows.append(
-            {
-                "name": f"{cached.repo_id}@{cached.revision[:10]}",
-                "source": "cached",
-                "available_offline": True,
-                "bytes": cached.bytes,
-                "language": language,
-                "speakers": speakers,
-                "license": license_,
-                "description": description,
-                "repo_id": cached.repo_id,
-                "revision": cached.revision,
-            }
-        )
-    return rows
-
-
 @app.command("list")
 def list_voices(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON on stdout."),
 ) -> None:
     """Show bundled, catalog and cached voices."""
+    from glowtts_cli.voice_listing import voice_rows
+
     rows = voice_rows()
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
