@@ -252,7 +252,6 @@ class _WordLog:
     def write(
         self, timings: Path | None, subtitles: Path | None, text: str, sample_rate: int
     ) -> None:
-        from glowtts_cli.files import atomic_write_text
         from glowtts_cli.text.subtitles import subtitles as render
         from glowtts_cli.text.timings import timings_document
 
@@ -260,11 +259,22 @@ class _WordLog:
             doc = timings_document(
                 self.words, text=text, sample_rate=sample_rate, duration=self.samples / sample_rate
             )
-            atomic_write_text(timings, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+            _write_text(timings, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
             err_console().print(f"wrote {timings} ({len(self.words)} words)")
         if subtitles is not None:
-            atomic_write_text(subtitles, render(self.words, text, subtitles.suffix))
+            _write_text(subtitles, render(self.words, text, subtitles.suffix))
             err_console().print(f"wrote {subtitles}")
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a side file (timings, subtitles): a folder that takes no file is one clear error."""
+    from glowtts_cli.audio.io import write_error
+    from glowtts_cli.files import atomic_write_text
+
+    try:
+        atomic_write_text(path, text)
+    except OSError as e:
+        raise write_error(path, e) from e
 
 
 def _stop_on_term_and_hup() -> None:

@@ -199,7 +199,14 @@ def prepare_dataset(
     utterances, skipped = _usable(manifest, opts)
     utterances = [u for u in utterances if u.id not in exclude]
     directory = Path(run_dir) / PREPARED_DIR
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # the run folder is a file, or cannot be created
+        raise DatasetError(
+            f"Cannot create {directory}: {(e.strerror or str(e)).lower()}.",
+            issues=[],
+            hint="Choose a run folder that is a folder, or one that does not exist yet.",
+        ) from e
     settings = _settings(text, audio, opts)
     if frontend is None and text is not None:
         frontend = TextFrontend(text)
