@@ -7,7 +7,6 @@ voice uses the official-compatible front end (english_cleaners + CMUdict) and Hi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,8 @@ from glowtts_cli.config import (
     VocoderConfig,
     VoiceConfig,
 )
-from glowtts_cli.errors import CheckpointError, ConfigError
+from glowtts_cli.errors import CheckpointError
+from glowtts_cli.files import read_json
 from glowtts_cli.model.official import (
     glowtts_from_official,
     official_model_kwargs,
@@ -41,15 +41,12 @@ OFFICIAL_BASE_MODEL: dict[str, Any] = {
 def _official_kwargs(state: dict[str, Any], config_path: Path | None) -> dict[str, Any]:
     if config_path is None:
         return official_model_kwargs({"model": OFFICIAL_BASE_MODEL}, state)
-    try:
-        config = json.loads(config_path.read_text("utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise ConfigError(f"Cannot read official config {config_path}: {e}") from e
-    if isinstance(config, dict) and "model" in config:  # a training config (configs/*.json)
+    config = read_json(
+        config_path, hint="Pass the JSON config of the official run (glow-tts configs/*.json)."
+    )
+    if "model" in config:  # a training config (configs/*.json)
         return official_model_kwargs(config, state)
-    if isinstance(config, dict):  # FlowGenerator keyword arguments
-        return official_model_kwargs({"model": config}, state)
-    raise ConfigError(f"{config_path} is not an official glow-tts config.")
+    return official_model_kwargs({"model": config}, state)  # FlowGenerator keyword arguments
 
 
 def import_official(

@@ -42,7 +42,10 @@ def read_text(text: str | None, text_file: Path | None, *, stdin: BinaryIO | Non
     """Pick the text source; exactly one of argument, stdin or file must be given."""
     stdin = stdin if stdin is not None else sys.stdin.buffer
     if text is not None and text_file is not None:
-        raise TextError("Give the text either as an argument or with --text-file, not both.")
+        raise TextError(
+            "Give the text either as an argument or with --text-file, not both.",
+            hint="Drop one of them (`-` as the text reads standard input).",
+        )
     if text_file is not None:
         result = decode_text(_read_file(text_file), source=str(text_file))
     elif text == "-" or (text is None and not _is_tty(stdin)):

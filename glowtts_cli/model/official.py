@@ -126,6 +126,8 @@ def official_model_kwargs(
         raise CheckpointError(
             "Not an official glow-tts config and checkpoint pair (need config['model'] and "
             "encoder.emb.weight).",
+            hint="Pass the G_<epoch>.pth that glow-tts's train.py wrote, with the config.json "
+            "of that run (or none, for the LJSpeech base model).",
         )
     kwargs = dict(model)
     kwargs.setdefault("n_vocab", int(emb.shape[0]))

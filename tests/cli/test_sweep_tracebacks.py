@@ -60,3 +60,12 @@ def test_issue_18_prepare_into_a_file(
         "hint: Choose a run folder that is a folder, or one that does not exist yet.",
     ]
     assert run.read_text() == "mine"
+
+
+def test_issue_18_text_and_text_file_says_what_to_do(tmp_path: Path) -> None:
+    from glowtts_cli.cli.textinput import read_text
+    from glowtts_cli.errors import TextError
+
+    with pytest.raises(TextError, match="not both") as caught:
+        read_text("Hi.", tmp_path / "t.txt")
+    assert caught.value.hint

@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file
 
 from glowtts_cli.api import Voice
-from glowtts_cli.errors import CheckpointError
+from glowtts_cli.errors import CheckpointError, ConfigError
 from glowtts_cli.official_voice import import_official
 from glowtts_cli.text.symbols import OFFICIAL_SYMBOLS
 
@@ -125,3 +125,27 @@ def test_issue_18_unreadable_checkpoints_say_why_without_torch_advice(
     assert caught.value.hint == "Pass an official glow-tts .pth file (G_<epoch>.pth)."
     assert "weights_only" not in str(caught.value) and not recwarn.list
     assert not (tmp_path / "v").exists()
+
+
+@pytest.mark.parametrize("config", [b"{", b"\xd1\xff binary", b"[1, 2]"])
+def test_issue_18_an_unreadable_official_config_is_one_clear_error(
+    config: bytes, tmp_path: Path
+) -> None:
+    """A binary --config was a UnicodeDecodeError traceback; every case says what to pass."""
+    pth = tmp_path / "good.pth"
+    torch.save({"model": {"w": torch.zeros(3)}}, pth)
+    (tmp_path / "config.json").write_bytes(config)
+    with pytest.raises(ConfigError) as caught:
+        import_official(pth, tmp_path / "v", config=tmp_path / "config.json")
+    assert caught.value.message.startswith(f"{tmp_path / 'config.json'}") or (
+        caught.value.message.startswith(f"Cannot read {tmp_path / 'config.json'}")
+    )
+    assert caught.value.hint and not (tmp_path / "v").exists()
+
+
+def test_issue_18_a_checkpoint_of_something_else_says_what_to_pass(tmp_path: Path) -> None:
+    pth = tmp_path / "good.pth"
+    torch.save({"model": {"w": torch.zeros(3)}}, pth)
+    with pytest.raises(CheckpointError, match="Not an official glow-tts") as caught:
+        import_official(pth, tmp_path / "v")
+    assert caught.value.hint and "G_<epoch>.pth" in caught.value.hint
