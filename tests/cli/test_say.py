@@ -83,7 +83,7 @@ def test_play_streams_to_the_sound_device(
     [
         (["say", "   ", "-o", "x.wav"], None, "empty"),
         (["say", "-", "-o", "x.wav"], b"\x00\x01\x02\xff\xfe binary", "not UTF-8"),
-        (["say", "Hello", "-o", "x.mp3"], None, "mp3"),
+        (["say", "Hello", "-o", "x.aac"], None, "aac"),  # mp3 and opus are written
         (["say", "Hello", "-o", "/nonexistent-dir/x.wav"], None, "does not exist"),
         (["say", "Hello"], None, "Nowhere"),
         (["say", "Hello", "-o", "x.wav", "--voice", "no-such-voice"], None, "not found"),
