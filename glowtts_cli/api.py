@@ -23,15 +23,16 @@ import numpy as np
 import numpy.typing as npt
 
 from glowtts_cli.audio.io import save as save_audio
-from glowtts_cli.config import VocoderConfig, VoiceConfig
-from glowtts_cli.errors import AudioLimitError, ConfigError, TextError
+from glowtts_cli.config import VoiceConfig
+from glowtts_cli.errors import AudioLimitError, ConfigError, ParameterError, TextError
 from glowtts_cli.hub import resolve
+from glowtts_cli.speakers import speaker_index
 from glowtts_cli.text.alignment import AlignedSentence, relocate
 from glowtts_cli.text.frontend import TextFrontend
 from glowtts_cli.text.ssml import Pause, parse_ssml, spoken_text, written_text
 from glowtts_cli.text.timings import WordTiming, shift, word_timings
 from glowtts_cli.voice_folder import read_voice_config
-from glowtts_cli.voices import default_voice, suggest
+from glowtts_cli.voices import default_voice
 
 if TYPE_CHECKING:  # torch is imported when a voice runs on it: the ONNX engine never does
     import torch
@@ -95,8 +96,9 @@ def check_seed(seed: object) -> None:
     if seed is None:
         return
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise ConfigError(
+        raise ParameterError(
             f"seed must be a whole number from 0 to 2**63-1, got {seed!r}.",
+            parameter="seed",
             hint="Any such number gives its own reproducible audio; leave it out for random.",
         )
 
@@ -108,13 +110,15 @@ def _check_range(
     if value is None:
         return
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise ConfigError(
+        raise ParameterError(
             f"{name} must be a finite number, got {value!r}.",
+            parameter=name,
             hint=f"Give a number from {low:g} to {high:g}, or leave it out for the voice's value.",
         )
     if value < low or value > high or (low_open and value == low):
-        raise ConfigError(
+        raise ParameterError(
             f"{name} must be between {low:g} and {high:g}, got {value:g}.",
+            parameter=name,
             hint="The voice's recommended value is used when it is left out.",
         )
 
@@ -187,31 +191,6 @@ def select_device(spec: str | torch.device | None = None) -> torch.device:
     return device
 
 
-def _resolve_vocoder(spec: str | None, cfg: VoiceConfig) -> tuple[VocoderConfig, Path | None]:
-    """A ``--vocoder`` override: griffin-lim, a bundled name, a folder, or a Hub repo."""
-    if spec is None:
-        return cfg.vocoder, None
-    if spec == "griffin-lim":
-        return dataclasses.replace(cfg.vocoder, kind="griffin-lim"), None
-    from glowtts_cli.vocoder.bundled import BUNDLED
-
-    if spec in BUNDLED:
-        return VocoderConfig(kind="hifigan", source=spec), None
-    local = Path(spec).expanduser()
-    if local.is_dir():
-        return VocoderConfig(kind="hifigan", source=str(local)), local
-    if "/" in spec:
-        from glowtts_cli.hub import download_vocoder_repo
-
-        folder = download_vocoder_repo(spec)
-        return VocoderConfig(kind="hifigan", source=spec), folder
-    close = suggest(spec, ["griffin-lim", *BUNDLED])
-    raise ConfigError(
-        f"Unknown vocoder '{spec}'." + (f" Did you mean '{close[0]}'?" if close else ""),
-        hint=f"Use griffin-lim, {', '.join(BUNDLED)}, a folder, or a Hub repo org/name.",
-    )
-
-
 class Voice:
     """A loaded voice: text front end, and Glow-TTS acoustic model and vocoder on one device (the
     torch engine) or the voice's exported graph in onnxruntime (the ONNX engine)."""
@@ -270,8 +249,8 @@ class Voice:
         from glowtts_cli.model.glow_tts import GlowTTS  # the torch engine from here on
         from glowtts_cli.state_dict import load_state_dict_strict
         from glowtts_cli.threads import set_inference_threads
-        from glowtts_cli.vocoder import load_vocoder
         from glowtts_cli.voice_folder import load_model_state
+        from glowtts_cli.voice_vocoder import load_voice_vocoder
 
         torch_device = select_device(device)
         if torch_device.type == "cpu":
@@ -282,10 +261,7 @@ class Voice:
         model.prepare_for_inference()
         load_state_dict_strict(model, load_model_state(folder), source=str(folder))
         model.decoder.store_inverse()
-        voc_cfg, voc_path = _resolve_vocoder(vocoder, cfg)
-        if voc_path is None and voc_cfg.source == "voice":
-            voc_path = folder
-        voc = load_vocoder(voc_cfg, cfg.audio, voc_path)
+        voc = load_voice_vocoder(cfg, folder, vocoder)
         return cls(
             cfg, model.to(torch_device), voc.to(torch_device), device=torch_device, path=folder
         )
@@ -298,30 +274,9 @@ class Voice:
         return self.cfg.audio.sample_rate
 
     def speaker_id(self, speaker: str | int | None) -> int | None:
-        """Map a speaker name or index to an id (None for single-speaker voices)."""
-        names = list(self.cfg.speakers)
-        if not self.cfg.model.multi_speaker:
-            if speaker is not None and speaker not in (0, *names):
-                raise ConfigError(
-                    f"Voice '{self.cfg.name}' has a single speaker; "
-                    f"speaker={speaker!r} is not valid.",
-                    hint="Leave speaker out.",
-                )
-            return None
-        listing = ", ".join(names) if names else f"0..{self.cfg.model.n_speakers - 1}"
-        if speaker is None:
-            return 0
-        if isinstance(speaker, int) or (isinstance(speaker, str) and speaker.isdigit()):
-            index = int(speaker)
-            if 0 <= index < self.cfg.model.n_speakers:
-                return index
-        elif speaker in names:
-            return names.index(speaker)
-        close = suggest(str(speaker), names)
-        raise ConfigError(
-            f"Unknown speaker '{speaker}'." + (f" Did you mean '{close[0]}'?" if close else ""),
-            hint=f"Speakers of {self.cfg.name}: {listing}.",
-        )
+        """Map a speaker name or index to an id (None for single-speaker voices); see
+        :func:`glowtts_cli.speakers.speaker_index`."""
+        return speaker_index(self.cfg, speaker)
 
     def _settings(self, options: SynthesisOptions) -> tuple[float, float, float]:
         rec = self.cfg.inference
@@ -349,15 +304,18 @@ class Voice:
         generator: torch.Generator | None = None,
     ) -> list[torch.Tensor]:
         """Token-id sequences -> one log-mel [M, T_y] each, in a single batched forward pass."""
-        return self._infer(batch, options, generator)[0]
+        return self._infer(batch, options, generator, sid=self.speaker_id(options.speaker))[0]
 
     def _infer(
         self,
         batch: Sequence[Sequence[int]],
         options: SynthesisOptions,
         generator: torch.Generator | None = None,
+        *,
+        sid: int | None,
     ) -> tuple[list[torch.Tensor], list[list[int]]]:
-        """``mels`` and the frames each token id lasted (after length scale and the trim)."""
+        """``mels`` and the frames each token id lasted (after length scale and the trim), for
+        the speaker id ``sid`` (resolved once by the caller)."""
         if not batch:
             return [], []
         import torch
@@ -368,7 +326,6 @@ class Voice:
         x = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
         for row, ids in enumerate(batch):
             x[row, : len(ids)] = torch.tensor(list(ids), dtype=torch.long)
-        sid = self.speaker_id(options.speaker)
         g = None
         if sid is not None:
             g = model.speaker_embedding(torch.full((len(batch),), sid, device=self.device))
@@ -401,8 +358,10 @@ class Voice:
             wav = self._torch_parts()[1].vocode(mel.unsqueeze(0))  # [1, S]
         return wav[0].clamp(-1.0, 1.0).float().cpu().numpy()
 
-    def _graph_audio(self, ids: list[int], options: SynthesisOptions) -> tuple[Samples, list[int]]:
-        """One sentence through the exported graph: samples, and frames per id."""
+    def _graph_audio(
+        self, ids: list[int], options: SynthesisOptions, *, sid: int | None
+    ) -> tuple[Samples, list[int]]:
+        """One sentence through the exported graph (speaker id ``sid``): samples, frames per id."""
         assert self.graph is not None
         noise_scale, length_scale, _ = self._settings(options)
         if options.seed is not None and noise_scale > 0:
@@ -410,7 +369,6 @@ class Voice:
                 "A seed cannot be honoured by the ONNX engine: the graph draws its own noise.",
                 hint="Use engine='torch' for reproducible audio, or noise_scale=0.",
             )
-        sid = self.speaker_id(options.speaker)
         return self.graph.audio(ids, noise_scale=noise_scale, length_scale=length_scale, sid=sid)
 
     def _silence(self, seconds: float) -> Samples:
@@ -443,7 +401,7 @@ class Voice:
         of the time goes; the sentences before it have been yielded.
         """
         options = options or SynthesisOptions()
-        self.speaker_id(options.speaker)  # fail before any work on a bad speaker
+        sid = self.speaker_id(options.speaker)  # once, and before any work on a bad speaker
         _, _, silence = self._settings(options)
         if max_seconds is not None and not (
             isinstance(max_seconds, (int, float)) and 0 < max_seconds < math.inf
@@ -458,9 +416,9 @@ class Voice:
         for sentence, ids, aligned in self._encoded_sentences(text, aligned=timings):
             wav: Samples | None = None
             if self.graph is not None:  # the ONNX engine: the waveform in one call
-                wav, frames = self._graph_audio(ids, options)
+                wav, frames = self._graph_audio(ids, options, sid=sid)
             else:
-                (mel,), (frames,) = self._infer([ids], options, generator)
+                (mel,), (frames,) = self._infer([ids], options, generator, sid=sid)
             words = clock.words(aligned, sentence, frames, spoken)
             spoken += 1
             n_frames = len(wav) // self.cfg.audio.hop_length if wav is not None else mel.shape[-1]
@@ -596,7 +554,11 @@ class Voice:
         options = options or SynthesisOptions()
         batch = [self.frontend.encode(text) for text in texts]
         if self.graph is not None:  # one call per text: the graph takes a batch of one
-            return [Audio(self._graph_audio(ids, options)[0], self.sample_rate) for ids in batch]
+            sid = self.speaker_id(options.speaker)
+            return [
+                Audio(self._graph_audio(ids, options, sid=sid)[0], self.sample_rate)
+                for ids in batch
+            ]
         mels = self.mels(batch, options, self._generator(options.seed))
         return [Audio(self._vocode(mel), self.sample_rate) for mel in mels]
 

@@ -24,6 +24,17 @@ class ConfigError(GlowTTSError):
     """A configuration value or file is invalid."""
 
 
+class ParameterError(ConfigError):
+    """An argument of a call is invalid (``noise_scale=3``, an unknown ``speaker``).
+
+    ``parameter`` names the library's parameter, so that each edge can say it in its users'
+    words: the CLI's flag (``--noise-scale``), the server's JSON or query parameter."""
+
+    def __init__(self, message: str, *, parameter: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.parameter = parameter
+
+
 class VoiceNotFoundError(GlowTTSError):
     """A voice spec resolves to nothing (local path, catalog name or Hub repo)."""
 

@@ -22,7 +22,6 @@ from glowtts_cli.onnx.istft import ExportableVocos
 from glowtts_cli.onnx.piper_config import piper_config
 from glowtts_cli.onnx.runtime import ONNX_CONFIG_FILE, ONNX_FILE
 from glowtts_cli.state_dict import load_state_dict_strict
-from glowtts_cli.vocoder import load_vocoder
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
 from glowtts_cli.vocoder.vocos import VocosGenerator
 from glowtts_cli.voice_folder import (
@@ -33,6 +32,7 @@ from glowtts_cli.voice_folder import (
     model_card,
     read_voice_config,
 )
+from glowtts_cli.voice_vocoder import load_voice_vocoder
 
 __all__ = ["export_onnx", "export_onnx_model"]
 
@@ -44,13 +44,7 @@ def _vocoder_module(cfg: VoiceConfig, folder: Path) -> torch.nn.Module:
             f"Voice '{cfg.name}' uses Griffin-Lim, which has no ONNX export (it iterates).",
             hint="Pair the voice with a HiFi-GAN vocoder (vocoder.kind hifigan) and export again.",
         )
-    path: Path | None = folder if cfg.vocoder.source == "voice" else None
-    local = Path(cfg.vocoder.source).expanduser()
-    if path is None and "/" in cfg.vocoder.source and not local.exists():
-        from glowtts_cli.hub import download_vocoder_repo
-
-        path = download_vocoder_repo(cfg.vocoder.source)
-    vocoder = load_vocoder(cfg.vocoder, cfg.audio, path)
+    vocoder = load_voice_vocoder(cfg, folder)
     if isinstance(vocoder, VocosGenerator):  # its complex inverse STFT, rewritten with real ops
         return ExportableVocos(vocoder)
     if not isinstance(vocoder, HiFiGANGenerator):

@@ -8,20 +8,15 @@ before any synthesis starts so that every mistake is a JSON error with a helpful
 from __future__ import annotations
 
 import dataclasses
-import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from glowtts_cli.api import (
-    LENGTH_SCALE_RANGE,
-    MAX_SENTENCE_SILENCE,
-    NOISE_SCALE_RANGE,
-    SynthesisOptions,
-)
+from glowtts_cli.api import LENGTH_SCALE_RANGE, SynthesisOptions
 from glowtts_cli.audio.encoders import FORMATS, missing_formats
 from glowtts_cli.config import VoiceConfig
-from glowtts_cli.errors import GlowTTSError
+from glowtts_cli.errors import GlowTTSError, ParameterError
 from glowtts_cli.voices import suggest
 
 MODELS = (
@@ -35,7 +30,6 @@ MODELS = (
 """Model ids accepted by ``/v1/audio/speech`` (all the same engine; listed by ``/v1/models``)."""
 SPEED_RANGE = (0.25, 4.0)
 """OpenAI's ``speed`` range; it divides the voice's length scale."""
-MAX_SEED = 2**63 - 1
 
 _OPENAI_KEYS = {
     "model",
@@ -66,6 +60,20 @@ class RequestError(GlowTTSError):
         self.status = status
         self.code = code
         self.param = param
+
+
+def request_error(error: ParameterError, *, code: str = "invalid_request") -> RequestError:
+    """A library error about one parameter, as this API says it: ``param`` set, and the
+    parameter quoted as a request names it (``'noise_scale' must be ...``, ``Leave 'speaker'
+    out``). The request parameters carry the library's names (noise_scale, seed, speaker)."""
+    param = error.parameter
+    named = re.compile(rf"(?<![\w'=.])({re.escape(param)})(?= must\b| out\b)")
+
+    def say(text: str) -> str:
+        return named.sub(f"'{param}'", text)
+
+    hint = say(error.hint) if error.hint else None
+    return RequestError(say(error.message), code=code, param=param, hint=hint)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,20 +155,23 @@ def _build(
 ) -> SpeechRequest:
     text = _text(data, text_key, cap)
     fmt = _format(data.get(format_key, default), format_key)
-    speed = _number(data, "speed", *SPEED_RANGE)
-    length_scale = _number(data, "length_scale", *LENGTH_SCALE_RANGE)
+    speed = _speed(data)
+    length_scale = _number(data, "length_scale")
     if speed is not None and length_scale is not None:
         raise RequestError(
             "Give either 'speed' or 'length_scale', not both.",
             param="speed",
             hint="length_scale = the voice's length scale / speed.",
         )
-    options = SynthesisOptions(
-        noise_scale=_number(data, "noise_scale", *NOISE_SCALE_RANGE),
-        length_scale=length_scale,
-        sentence_silence=_number(data, "sentence_silence", 0.0, MAX_SENTENCE_SILENCE),
-        seed=_seed(data),
-    )
+    try:  # the library checks the ranges; its errors name the parameter
+        options = SynthesisOptions(
+            noise_scale=_number(data, "noise_scale"),
+            length_scale=length_scale,
+            sentence_silence=_number(data, "sentence_silence"),
+            seed=_seed(data),
+        )
+    except ParameterError as e:
+        raise request_error(e) from e
     return SpeechRequest(
         text=text,
         voice=_voice(data.get("voice")),
@@ -234,7 +245,8 @@ def _format(value: Any, key: str) -> str:
     raise RequestError(f"Unknown audio format {value!r}.", param=key, hint=f"Use one of: {known}.")
 
 
-def _number(data: Mapping[str, Any], key: str, low: float, high: float) -> float | None:
+def _number(data: Mapping[str, Any], key: str) -> float | None:
+    """A number given as JSON or as a string (query, form); its range is the library's."""
     value = data.get(key)
     if value is None or value == "":
         return None
@@ -246,27 +258,31 @@ def _number(data: Mapping[str, Any], key: str, low: float, high: float) -> float
             number = float(value)
         except ValueError:
             number = None
-    if number is None or not math.isfinite(number):
+    if number is None:
         raise RequestError(f"'{key}' must be a number, got {value!r}.", param=key)
-    if not low <= number <= high:
-        raise RequestError(
-            f"'{key}' must be between {low:g} and {high:g}, got {number:g}.",
-            param=key,
-            hint="Leave it out to use the voice's recommended value.",
-        )
     return number
 
 
-def _seed(data: Mapping[str, Any]) -> int | None:
+def _speed(data: Mapping[str, Any]) -> float | None:
+    """OpenAI's ``speed``: this API's own parameter, so its range is checked here."""
+    speed = _number(data, "speed")
+    low, high = SPEED_RANGE
+    if speed is not None and not low <= speed <= high:  # NaN too
+        raise RequestError(
+            f"'speed' must be between {low:g} and {high:g}, got {speed:g}.",
+            param="speed",
+            hint="Leave it out to use the voice's recommended value.",
+        )
+    return speed
+
+
+def _seed(data: Mapping[str, Any]) -> Any:
+    """The seed, digits of a query string made a number; its range is the library's."""
     value = data.get("seed")
     if value is None or value == "":
         return None
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEED:
-        raise RequestError(
-            f"'seed' must be a whole number from 0 to 2**63-1, got {value!r}.", param="seed"
-        )
+        return int(value)
     return value
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from glowtts_cli.api import SynthesisOptions, Voice
-from glowtts_cli.server.params import RequestError
+from glowtts_cli.errors import ParameterError
+from glowtts_cli.server.params import RequestError, request_error
+from glowtts_cli.speakers import speaker_index, speaker_names
 from glowtts_cli.voice_folder import public_name
 from glowtts_cli.voices import suggest
 
@@ -41,10 +43,7 @@ class ServedVoice:
 
     def speaker_names(self) -> list[str]:
         """Speaker names, or indices as strings for an unnamed multi-speaker voice."""
-        model = self.voice.cfg.model
-        if not model.multi_speaker:
-            return []
-        return list(self.voice.cfg.speakers) or [str(i) for i in range(model.n_speakers)]
+        return speaker_names(self.voice.cfg)
 
     def describe(self, *, default: bool) -> dict[str, Any]:
         """JSON for ``/v1/voices``."""
@@ -138,10 +137,12 @@ class VoiceRegistry:
                 hint=f"Served voices: {', '.join(v.id for v in self.voices)} (or an OpenAI name "
                 "such as 'alloy'); start the server with --voice to add one.",
             )
-        chosen = alias_speaker if speaker is None else _speaker_id(served, speaker)
-        if chosen is None and served.voice.cfg.model.multi_speaker:
-            chosen = 0
-        return VoiceChoice(served, chosen)
+        if speaker is None and alias_speaker is not None:
+            return VoiceChoice(served, alias_speaker)
+        try:
+            return VoiceChoice(served, speaker_index(served.voice.cfg, speaker, voice=served.id))
+        except ParameterError as e:
+            raise request_error(e, code="speaker_not_found") from e
 
     def listing(self) -> dict[str, Any]:
         """JSON for ``/v1/voices``: every voice, and where each OpenAI name leads."""
@@ -166,28 +167,3 @@ def _unique(name: str, taken: dict[str, ServedVoice]) -> str:
         n += 1
         candidate = f"{name}-{n}"
     return candidate
-
-
-def _speaker_id(served: ServedVoice, speaker: str | int) -> int | None:
-    names = served.speaker_names()
-    if not names:
-        if speaker in (0, "0"):
-            return None
-        raise RequestError(
-            f"Voice {served.id!r} has a single speaker; speaker {speaker!r} does not exist.",
-            param="speaker",
-            code="speaker_not_found",
-            hint="Leave 'speaker' out.",
-        )
-    if isinstance(speaker, int) and 0 <= speaker < len(names):
-        return speaker
-    if isinstance(speaker, str) and speaker in names:
-        return names.index(speaker)
-    close = suggest(str(speaker), names)
-    raise RequestError(
-        f"Voice {served.id!r} has no speaker {speaker!r}."
-        + (f" Did you mean {close[0]!r}?" if close else ""),
-        param="speaker",
-        code="speaker_not_found",
-        hint=f"Speakers: {', '.join(names)} (a name or an index from 0 to {len(names) - 1}).",
-    )
