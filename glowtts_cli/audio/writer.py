@@ -38,12 +38,12 @@ def check_writable(path: Path) -> None:
     if not folder.is_dir():
         raise AudioFormatError(
             f"Cannot write {path}: the folder {folder} does not exist.",
-            hint="Create it first or choose another --out path.",
+            hint="Create the folder first, or write somewhere else.",
         )
     if not os.access(folder, os.W_OK):
         raise AudioFormatError(
             f"Cannot write {path}: no permission to write in {folder}.",
-            hint="Choose another --out path.",
+            hint="Write somewhere else, or ask for write access to that folder.",
         )
     if path.is_dir():
         raise AudioFormatError(f"Cannot write {path}: it is a folder.", hint="Name a file.")

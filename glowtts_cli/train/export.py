@@ -37,7 +37,10 @@ def export(
     """
     spec = spec or RunSpec.read(run_dir)
     if spec is None:
-        raise TrainingError(f"{run_dir} is not a training run folder (no {RUN_FILE}).")
+        raise TrainingError(
+            f"{run_dir} is not a training run folder (no {RUN_FILE}).",
+            hint="Give the folder that `glowtts train` or `glowtts finetune` wrote with --out.",
+        )
     path = chosen_checkpoint(run_dir, which)
     state = load_checkpoint(path)
     model = GlowTTS(spec.voice.model)

@@ -294,7 +294,10 @@ def export(
     strictly."""
     spec = spec or VocoderRunSpec.read(run_dir)
     if spec is None:
-        raise TrainingError(f"{run_dir} is not a vocoder run folder (no {RUN_FILE}).")
+        raise TrainingError(
+            f"{run_dir} is not a vocoder run folder (no {RUN_FILE}).",
+            hint="Give the folder that `glowtts vocoder train` wrote with --out.",
+        )
     path = chosen_checkpoint(run_dir, which)
     generator = VocosGenerator(spec.vocos)
     load_state_dict_strict(generator, load_checkpoint(path)["model"], source=str(path))

@@ -188,7 +188,10 @@ def held_out_clips(run_dir: Path, *, limit: int = 10) -> list[HeldOut]:
 
     spec = RunSpec.read(run_dir)
     if spec is None:
-        raise TrainingError(f"{run_dir} is not a training run folder.")
+        raise TrainingError(
+            f"{run_dir} is not a training run folder.",
+            hint="Give the folder that `glowtts finetune` wrote with --out.",
+        )
     audio = {u.id: u.audio for u in read_manifest(spec.data_dir).utterances}
     return [HeldOut(u.text, audio[u.id]) for u in PreparedDataset.read(run_dir).val[:limit]]
 
