@@ -14,7 +14,7 @@ import socket
 import urllib.request
 from urllib.parse import SplitResult, urlsplit
 
-__all__ = ["CONNECT_TIMEOUT", "unreachable"]
+__all__ = ["CONNECT_TIMEOUT", "offline_mode", "unreachable"]
 
 CONNECT_TIMEOUT = 5.0
 """Seconds a TCP connection to the Hub (or proxy) may take before it counts as unreachable."""
@@ -65,3 +65,10 @@ def _port(parts: SplitResult, default: int) -> int:
         return parts.port or default
     except ValueError:  # a port out of range in the URL
         return default
+
+
+def offline_mode() -> bool:
+    """Whether ``HF_HUB_OFFLINE`` forbids the client any request (then only the cache answers)."""
+    from huggingface_hub import constants
+
+    return bool(getattr(constants, "HF_HUB_OFFLINE", False))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from glowtts_cli.hub import entry_status, list_cached_voices
+from glowtts_cli.hub_cache import entry_status, list_cached_voices
 from glowtts_cli.voice_folder import read_voice_config
 from glowtts_cli.voices import load_catalog
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from glowtts_cli.config import VocoderConfig, VoiceConfig
 from glowtts_cli.errors import ConfigError
-from glowtts_cli.hub import download_vocoder_repo
+from glowtts_cli.hub_download import download_vocoder_repo
 from glowtts_cli.vocoder import Vocoder, load_vocoder
 from glowtts_cli.vocoder.bundled import BUNDLED
 from glowtts_cli.voices import suggest

@@ -93,7 +93,7 @@ def remove(
 ) -> None:
     """Delete a downloaded voice from the local cache (every revision, or just @rev)."""
     from glowtts_cli.errors import ConfigError, GlowTTSError
-    from glowtts_cli.hub import cached_revisions, remove_cached, suggest_cached
+    from glowtts_cli.hub_cache import cached_revisions, remove_cached, suggest_cached
     from glowtts_cli.voices import load_catalog
 
     entry = load_catalog().get(name)
@@ -150,7 +150,7 @@ def push(
     private: bool = typer.Option(False, "--private", help="Create the repo as private."),
 ) -> None:
     """Publish a voice folder to the Hugging Face Hub (creates the repo if needed)."""
-    from glowtts_cli.hub import push_voice
+    from glowtts_cli.hub_publish import push_voice
 
     pushed = push_voice(folder, repo_id, private=private)
     spec = f"{pushed.repo_id}@{pushed.commit}"

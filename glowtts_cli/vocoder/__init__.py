@@ -3,7 +3,7 @@
 HiFi-GAN (Kong et al. 2020) with the official V1 weights bundled offline, any official or own-format
 checkpoint from a local path, the frame-rate Vocos (Siuzdak 2023, trained by ``glowtts vocoder
 train``), and a weight-free Griffin-Lim fallback. Hub sources are resolved to a
-local folder by ``glowtts_cli.hub`` first and then loaded here with ``path=``.
+local folder by ``glowtts_cli.hub_download`` first and then loaded here with ``path=``.
 """
 
 from __future__ import annotations

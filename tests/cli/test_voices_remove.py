@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from glowtts_cli.cli import main
-from glowtts_cli.hub import cached_revisions, resolve
+from glowtts_cli.hub import resolve
+from glowtts_cli.hub_cache import cached_revisions
 from tests.hubserver import HubServer
 
 pytestmark = pytest.mark.network

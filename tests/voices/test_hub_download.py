@@ -23,7 +23,9 @@ from huggingface_hub.errors import (
 )
 
 from glowtts_cli.errors import CheckpointError, GlowTTSError, OfflineError, VoiceNotFoundError
-from glowtts_cli.hub import download_vocoder_repo, entry_status, resolve
+from glowtts_cli.hub import resolve
+from glowtts_cli.hub_cache import entry_status
+from glowtts_cli.hub_download import download_vocoder_repo
 from glowtts_cli.voices import read_catalog
 from tests.hubserver import HubServer, set_offline
 from tests.voices.catalog_files import REPO, catalog_entry, write_catalog

@@ -18,7 +18,9 @@ import pytest
 from huggingface_hub import close_session
 
 from glowtts_cli.errors import OfflineError
-from glowtts_cli.hub import download_vocoder_repo, push_voice, resolve
+from glowtts_cli.hub import resolve
+from glowtts_cli.hub_download import download_vocoder_repo
+from glowtts_cli.hub_publish import push_voice
 from tests.hubserver import HubServer
 from tests.voices.catalog_files import REPO
 

@@ -10,7 +10,9 @@ import torch
 
 from glowtts_cli.api import SynthesisOptions, Voice
 from glowtts_cli.errors import CheckpointError, GlowTTSError, VoiceNotFoundError
-from glowtts_cli.hub import list_cached_voices, push_voice, remove_cached, resolve
+from glowtts_cli.hub import resolve
+from glowtts_cli.hub_cache import list_cached_voices, remove_cached
+from glowtts_cli.hub_publish import push_voice
 from glowtts_cli.voice_folder import (
     CARD_FILE,
     export_model_state,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from glowtts_cli.errors import ConfigError, OfflineError
-from glowtts_cli.hub import push_voice
+from glowtts_cli.hub_publish import push_voice
 
 
 @pytest.mark.parametrize("repo_id", ["bad repo", "-x/y", "a/b/c", ""])

@@ -12,7 +12,7 @@ import pytest
 
 from glowtts_cli.config import TrainingInfo
 from glowtts_cli.errors import GlowTTSError
-from glowtts_cli.hub import push_voice
+from glowtts_cli.hub_publish import push_voice
 from glowtts_cli.voice_folder import (
     CARD_FILE,
     CONFIG_FILE,
