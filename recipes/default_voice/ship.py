@@ -5,9 +5,14 @@ loading casts back to float32), writes an honest model card with the measured wo
 and writes ``voices/<name>.json`` (bundled, with the sha256 of every file).
 
     python recipes/default_voice/ship.py --run ~/glowtts-runs/slt --name en-us-slt \\
-        --checkpoint ~/glowtts-runs/slt/checkpoints/step_00000500.pt \\
-        --wer-voice 5.17 --mos-voice 3.553 --wer-teacher 4.90 --mos-teacher 3.415 \\
+        --checkpoint ~/glowtts-runs/slt/checkpoints/step_00002000.pt \\
+        --wer-voice 4.72 --mos-voice 3.946 --wer-teacher 4.90 --mos-teacher 3.415 \\
         --wer-copy 5.61 --mos-copy 4.024 --wer-griffin-lim 4.63 --sentences 100
+
+With ``--vocoder DIR`` (a Vocos folder from ``glowtts vocoder export``) the voice carries its own
+vocoder as ``vocoder.safetensors`` (float16) and uses it by default; ``--wer-voice/--mos-voice``
+are then the figures with that vocoder and ``--wer-v1/--mos-v1`` those with HiFi-GAN V1
+(``--vocoder universal`` still selects V1).
 
 The step count in the card is the voice's whole training: a run started from a shipped voice
 (``train.sh`` uses ``--init-from``) adds its steps to the ones the voice already had.
@@ -32,7 +37,8 @@ from glowtts_cli.train.checkpoint import (
     load_checkpoint,
 )
 from glowtts_cli.train.runs import RunSpec
-from glowtts_cli.voice_folder import export_model_state, model_card, save_voice
+from glowtts_cli.vocoder import VocosGenerator, load_vocoder_from_dir
+from glowtts_cli.voice_folder import VOCODER_FILE, export_model_state, model_card, save_voice
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,6 +59,9 @@ def main() -> None:
     parser.add_argument("--mos-copy", type=float, required=True)
     parser.add_argument("--wer-griffin-lim", type=float, required=True)
     parser.add_argument("--sentences", type=int, required=True)
+    parser.add_argument("--vocoder", type=Path, help="Vocos folder the voice carries")
+    parser.add_argument("--wer-v1", type=float, help="with --vocoder: WER through V1")
+    parser.add_argument("--mos-v1", type=float, help="with --vocoder: DistillMOS through V1")
     parser.add_argument("--out", type=Path, default=REPO / "voices")
     args = parser.parse_args()
 
@@ -71,8 +80,21 @@ def main() -> None:
     offset = spec.train.schedule_offset
     steps = offset + int(state["step"])
     hidden = spec.voice.model.encoder.hidden_channels
+    vocoder_cfg, vocoder_state, own = VocoderConfig(kind="hifigan", source="universal"), None, ""
+    if args.vocoder is not None:
+        vocos = load_vocoder_from_dir(args.vocoder)
+        if not isinstance(vocos, VocosGenerator) or args.wer_v1 is None or args.mos_v1 is None:
+            raise SystemExit("--vocoder takes a Vocos folder, with --wer-v1 and --mos-v1")
+        vocoder_cfg = VocoderConfig(kind="vocos", source="voice", vocos=vocos.cfg)
+        vocoder_state = vocos.state_dict()
+        own = (
+            f"this voice through its own Vocos vocoder (distilled from HiFi-GAN V1, "
+            f"{sum(v.numel() for v in vocoder_state.values()) / 1e6:.1f} M parameters) "
+            f"{args.wer_voice:.2f} % (DistillMOS {args.mos_voice:.2f}), "
+        )
+        args.wer_voice, args.mos_voice = args.wer_v1, args.mos_v1
     wer = (
-        f"this voice through HiFi-GAN V1 UNIVERSAL {args.wer_voice:.2f} % (DistillMOS "
+        f"{own}this voice through HiFi-GAN V1 UNIVERSAL {args.wer_voice:.2f} % (DistillMOS "
         f"{args.mos_voice:.2f}), the teacher's own audio {args.wer_teacher:.2f} % "
         f"({args.mos_teacher:.2f}), the teacher's mels through the same vocoder "
         f"{args.wer_copy:.2f} % ({args.mos_copy:.2f}), Griffin-Lim resynthesis of the teacher "
@@ -89,7 +111,13 @@ def main() -> None:
         "license) read from 3,900 sentences collected offline (recipes/default_voice). "
         f"Whisper base word error rate and DistillMOS on {args.sentences} held-out sentences: "
         f"{wer}. It is intelligible but not natural yet: it imitates a synthetic voice, was "
-        "trained briefly, and uses a universal (not fine-tuned) vocoder. Weights in float16."
+        "trained briefly"
+        + (
+            ", and its vocoder was distilled on a CPU. "
+            if own
+            else ", and uses a universal (not fine-tuned) vocoder. "
+        )
+        + "Weights in float16."
     )
     training = dataclasses.replace(
         spec.voice.training,
@@ -104,14 +132,17 @@ def main() -> None:
         name=args.name,
         description="US English, female (synthetic teacher), trained by glowtts-cli.",
         license="MIT",
-        vocoder=VocoderConfig(kind="hifigan", source="universal"),
+        vocoder=vocoder_cfg,
         inference=InferenceDefaults(noise_scale=0.667, length_scale=1.0, sentence_silence=0.2),
         training=training,
     )
     folder = args.out / args.name
+    if folder.is_dir():  # a vocoder shipped before must not outlive a voice without one
+        (folder / VOCODER_FILE).unlink(missing_ok=True)
     save_voice(
-        folder, voice, export_model_state(model), dtype=torch.float16, card=model_card(voice)
-    )
+        folder, voice, export_model_state(model), vocoder_state=vocoder_state,
+        dtype=torch.float16, card=model_card(voice),
+    )  # fmt: skip
     files = {f.name: sha256_file(f) for f in sorted(folder.iterdir()) if f.is_file()}
     entry = {
         "name": args.name,

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Train the bundled voice's own Vocos vocoder on the teacher audio (step 3b of the recipe).
+# Train the bundled voice's own Vocos vocoder (step 3b of the recipe) by distilling HiFi-GAN V1: the
+# target of each teacher clip's mel is V1's output for that mel. Pass `--from VOCODER` to start from one.
 # Everything but the held-out test sentences is used (the trainer keeps its own validation clips).
 # Interrupt it at any time (Ctrl-C, SIGTERM, power loss): running the same command resumes exactly.
 # The run lives outside the checkout; export the best checkpoint at any time with
-#   glowtts vocoder export ~/glowtts-runs/vocoder-slt --out DIR
+#   glowtts vocoder export ~/glowtts-runs/vocoder-slt-v1 --out DIR
 # and try it with `glowtts say "Hello." --vocoder DIR --play`.
 #
 #   recipes/default_voice/train_vocoder.sh [extra glowtts vocoder train options...]
 #
 # Background, one torch thread, logging to a file:
-#   nohup recipes/default_voice/train_vocoder.sh >> ~/glowtts-runs/vocoder-slt.log 2>&1 &
+#   nohup recipes/default_voice/train_vocoder.sh >> ~/glowtts-runs/vocoder-slt-v1.log 2>&1 &
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source_dir=$here/data/slt
