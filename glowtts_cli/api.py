@@ -5,6 +5,8 @@
 
 A ``Voice`` is loaded once and reused; ``Voice.stream`` yields audio sentence by sentence so that
 playback can start before a long text is finished. Sampling is reproducible with ``seed``.
+``glowtts_cli.audio.playback.playing(voice.stream(text), voice.sample_rate)`` plays the pieces
+while a thread synthesizes the next ones (what ``glowtts say --play`` does).
 """
 
 from __future__ import annotations

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import queue
 import signal
 import sys
 import threading
@@ -21,10 +19,8 @@ from glowtts_cli.cli.textinput import read_text
 
 if TYPE_CHECKING:
     from glowtts_cli.api import Audio
-    from glowtts_cli.audio.playback import StreamPlayer
     from glowtts_cli.text.timings import WordTiming
 
-_DONE = object()
 PLAY_CHUNK_FRAMES = 64
 """Mel frames per vocoder piece when playing (~0.74 s of audio)."""
 
@@ -179,7 +175,9 @@ def say(
     if not play:
         _deliver(pieces, out, to_stdout, loaded.sample_rate, raw=raw)
     else:
-        with _playing(pieces, loaded.sample_rate, stop) as played:
+        from glowtts_cli.audio.playback import playing
+
+        with playing(pieces, loaded.sample_rate, stop=stop) as played:
             _deliver(played, out, to_stdout, loaded.sample_rate, raw=raw)
     words.write(timings, subtitles, spoken, loaded.sample_rate)
 
@@ -299,61 +297,6 @@ def _with_progress(pieces: Iterator[Audio], total: int) -> Iterator[Audio]:
             done += piece.sentence_end
             update(done, total)
             yield piece
-
-
-def _produce(pieces: Iterator[Audio], q: queue.Queue[object], stop: threading.Event) -> None:
-    """Synthesize into ``q`` until done or ``stop`` is set (the player was interrupted)."""
-    try:
-        for piece in pieces:
-            if not _put(q, piece, stop):
-                return
-        _put(q, _DONE, stop)
-    except BaseException as e:  # handed to the consumer, which re-raises it
-        _put(q, e, stop)
-
-
-def _put(q: queue.Queue[object], item: object, stop: threading.Event) -> bool:
-    while not stop.is_set():
-        try:
-            q.put(item, timeout=0.1)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
-@contextlib.contextmanager
-def _playing(
-    pieces: Iterator[Audio], sample_rate: int, stop: threading.Event
-) -> Iterator[Iterator[Audio]]:
-    """The pieces, each played as soon as it exists while a thread synthesizes the next ones.
-
-    On exit (Ctrl-C included) the sound stops at once, then the producer is stopped (``stop``,
-    which the line reader of ``--line-by-line`` watches too) and joined: torch must not be
-    mid-operation in another thread when the interpreter shuts down (the process would abort with
-    a C++ "terminate called"). That waits for at most one sentence.
-    """
-    from glowtts_cli.audio.playback import StreamPlayer
-
-    q: queue.Queue[object] = queue.Queue(maxsize=8)  # bounded: memory stays flat on long texts
-    producer = threading.Thread(target=_produce, args=(pieces, q, stop), daemon=True)
-    try:
-        with StreamPlayer(sample_rate) as player:
-            producer.start()
-            yield _played(q, player)
-    finally:
-        stop.set()
-        if producer.is_alive():
-            producer.join()
-
-
-def _played(q: queue.Queue[object], player: StreamPlayer) -> Iterator[Audio]:
-    while (item := q.get()) is not _DONE:
-        if isinstance(item, BaseException):
-            raise item
-        audio: Audio = item  # type: ignore[assignment]
-        player.write(audio.samples)
-        yield audio
 
 
 def _deliver(
