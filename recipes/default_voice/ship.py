@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--vocoder", type=Path, help="Vocos folder the voice carries")
     parser.add_argument("--wer-v1", type=float, help="with --vocoder: WER through V1")
     parser.add_argument("--mos-v1", type=float, help="with --vocoder: DistillMOS through V1")
+    parser.add_argument("--noise-scale", type=float, default=0.667, help="the voice's default")
+    parser.add_argument("--note", default="", help="appended to the card's notes (e.g. tuning)")
     parser.add_argument("--out", type=Path, default=REPO / "voices")
     args = parser.parse_args()
 
@@ -118,6 +120,7 @@ def main() -> None:
             else ", and uses a universal (not fine-tuned) vocoder. "
         )
         + "Weights in float16."
+        + (f" {args.note}" if args.note else "")
     )
     training = dataclasses.replace(
         spec.voice.training,
@@ -133,7 +136,9 @@ def main() -> None:
         description="US English, female (synthetic teacher), trained by glowtts-cli.",
         license="MIT",
         vocoder=vocoder_cfg,
-        inference=InferenceDefaults(noise_scale=0.667, length_scale=1.0, sentence_silence=0.2),
+        inference=InferenceDefaults(
+            noise_scale=args.noise_scale, length_scale=1.0, sentence_silence=0.2
+        ),
         training=training,
     )
     folder = args.out / args.name
