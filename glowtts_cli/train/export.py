@@ -11,11 +11,10 @@ from pathlib import Path
 
 from glowtts_cli.config import TrainingInfo
 from glowtts_cli.data.prepare import PreparedDataset
-from glowtts_cli.errors import TrainingError
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.state_dict import load_state_dict_strict
 from glowtts_cli.train.checkpoint import load_checkpoint
-from glowtts_cli.train.runs import RUN_FILE, RunSpec, chosen_checkpoint
+from glowtts_cli.train.runs import RunSpec, chosen_checkpoint, existing_run
 from glowtts_cli.voice_folder import export_model_state, public_name, save_voice
 
 VOICE_DIR = "voice"
@@ -35,12 +34,9 @@ def export(
     ``spec`` and ``prepared``, when the caller holds them already (the end of a run), save
     reading run.json and the prepared manifest again.
     """
-    spec = spec or RunSpec.read(run_dir)
-    if spec is None:
-        raise TrainingError(
-            f"{run_dir} is not a training run folder (no {RUN_FILE}).",
-            hint="Give the folder that `glowtts train` or `glowtts finetune` wrote with --out.",
-        )
+    spec = spec or existing_run(
+        RunSpec.read, run_dir, what="training", command="glowtts train` or `glowtts finetune"
+    )
     path = chosen_checkpoint(run_dir, which)
     state = load_checkpoint(path)
     model = GlowTTS(spec.voice.model)

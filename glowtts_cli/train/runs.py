@@ -154,6 +154,18 @@ def on_rank_zero_first(
     return result
 
 
+def existing_run(read: Callable[[Path], S | None], run_dir: Path, *, what: str, command: str) -> S:
+    """The spec of the run in ``run_dir`` (``read`` is a spec class's ``read``), or an error
+    saying it holds no ``what`` run and which ``command`` writes one."""
+    spec = read(run_dir)
+    if spec is None:
+        raise TrainingError(
+            f"{run_dir} is not a {what} run folder (no {RUN_FILE}).",
+            hint=f"Give the folder that `{command}` wrote with --out.",
+        )
+    return spec
+
+
 def read_written(read: Callable[[Path], S | None], run_dir: Path) -> S:
     """The spec rank 0 wrote before the barrier."""
     spec = read(run_dir)

@@ -30,6 +30,7 @@ from glowtts_cli.train.checkpoint import load_checkpoint
 from glowtts_cli.train.runs import (
     RUN_FILE,
     chosen_checkpoint,
+    existing_run,
     on_rank_zero_first,
     open_run,
     read_written,
@@ -292,12 +293,9 @@ def export(
     """Write a vocoder folder (``vocoder.safetensors`` + ``config.json``) from a run's best (lowest
     validation mel L1) or last checkpoint; default ``run_dir/vocoder``. The weights load
     strictly."""
-    spec = spec or VocoderRunSpec.read(run_dir)
-    if spec is None:
-        raise TrainingError(
-            f"{run_dir} is not a vocoder run folder (no {RUN_FILE}).",
-            hint="Give the folder that `glowtts vocoder train` wrote with --out.",
-        )
+    spec = spec or existing_run(
+        VocoderRunSpec.read, run_dir, what="vocoder", command="glowtts vocoder train"
+    )
     path = chosen_checkpoint(run_dir, which)
     generator = VocosGenerator(spec.vocos)
     load_state_dict_strict(generator, load_checkpoint(path)["model"], source=str(path))

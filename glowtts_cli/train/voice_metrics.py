@@ -184,14 +184,9 @@ def held_out_clips(run_dir: Path, *, limit: int = 10) -> list[HeldOut]:
     """Up to ``limit`` of a run's validation clips (never trained on), with their recordings."""
     from glowtts_cli.data.manifest import read_manifest
     from glowtts_cli.data.prepare import PreparedDataset
-    from glowtts_cli.train.runs import RunSpec
+    from glowtts_cli.train.runs import RunSpec, existing_run
 
-    spec = RunSpec.read(run_dir)
-    if spec is None:
-        raise TrainingError(
-            f"{run_dir} is not a training run folder.",
-            hint="Give the folder that `glowtts finetune` wrote with --out.",
-        )
+    spec = existing_run(RunSpec.read, run_dir, what="training", command="glowtts finetune")
     audio = {u.id: u.audio for u in read_manifest(spec.data_dir).utterances}
     return [HeldOut(u.text, audio[u.id]) for u in PreparedDataset.read(run_dir).val[:limit]]
 

@@ -11,39 +11,30 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
-from glowtts_cli.api import Voice, speak
 from glowtts_cli.config import TrainConfig
 from glowtts_cli.errors import TrainingError
 from glowtts_cli.train.acoustic import finetune, train
 from glowtts_cli.train.checkpoint import list_checkpoints
 from glowtts_cli.train.runs import RunSpec
+from tests.train.train_helpers import spoken_dataset
 
 CPU = torch.device("cpu")
 QUICK = TrainConfig(batch_size=2, checkpoint_every=1, eval_every=10**6)
 
 
 @pytest.fixture(scope="module")
-def datasets(tiny_voice_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def datasets(tiny_voice_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``good/`` (four clips spoken by the tiny voice) and ``other/``, a copy of it elsewhere."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("resume_datasets")
-    voice = Voice.load(tiny_voice_dir, device="cpu")
-    lines = []
-    for i, text in enumerate(("A bird in the hand.", "She sells sea shells.", "Time flies.",
-                              "All that glitters.")):  # fmt: skip
-        speak(text, voice, seed=i, length_scale=3.0).save(root / "good" / "wavs" / f"c{i}.wav")
-        lines.append(f"c{i}|{text}")
-    (root / "good" / "metadata.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    texts = ("A bird in the hand.", "She sells sea shells.", "Time flies.", "All that glitters.")
+    spoken_dataset(root / "good", tiny_voice_dir, texts, prefix="c")
     shutil.copytree(root / "good", root / "other")
-    torch.set_num_threads(threads)
-    yield root
+    return root
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +31,7 @@ from glowtts_cli.train.checkpoint import (
 )
 from glowtts_cli.train.export import export
 from glowtts_cli.voice_folder import local_path_leaks, read_voice_config
+from tests.train.train_helpers import spoken_dataset
 
 TEXTS = (
     "The quick brown fox.",
@@ -45,19 +45,10 @@ CPU = torch.device("cpu")
 
 
 @pytest.fixture(scope="module")
-def tiny_dataset(tiny_voice_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def tiny_dataset(tiny_voice_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Six clips spoken by the tiny voice, ``metadata.csv`` + ``wavs/``."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    root = tmp_path_factory.mktemp("tiny_dataset")
-    voice = Voice.load(tiny_voice_dir, device="cpu")
-    lines = []
-    for i, text in enumerate(TEXTS):
-        speak(text, voice, seed=i, length_scale=3.0).save(root / "wavs" / f"clip{i}.wav")
-        lines.append(f"clip{i}|{text}")
-    (root / "metadata.csv").write_text("\n".join(lines) + "\n", "utf-8")
-    torch.set_num_threads(threads)
-    yield root
+    return spoken_dataset(tmp_path_factory.mktemp("tiny_dataset"), tiny_voice_dir, TEXTS,
+                          prefix="clip")  # fmt: skip
 
 
 def _model_state(run_dir: Path) -> dict[str, torch.Tensor]:

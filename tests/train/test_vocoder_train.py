@@ -127,6 +127,9 @@ def test_export_loads_as_a_vocoder_strictly(tone_dataset: Path, tmp_path: Path) 
     bigger = dataclasses.replace(loaded.cfg, n_layers=3)
     with pytest.raises(CheckpointError, match=r"blocks\.2\."):
         load_vocos(folder / WEIGHTS_NAME, bigger)
+    with pytest.raises(TrainingError, match="not a vocoder run folder") as raised:
+        runs.export(tmp_path / "voice")
+    assert "glowtts vocoder train" in (raised.value.hint or "")
 
 
 def test_a_run_folder_belongs_to_its_data(tone_dataset: Path, tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
-"""Training-test helpers: a tiny trainable model, tone datasets, Trainers, parameter checks."""
+"""Training-test helpers: a tiny trainable model, tone datasets, spoken datasets, Trainers,
+parameter checks."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -40,6 +42,26 @@ def tone_dataset(
         n_train + n_val, patterns=patterns, durations=DURATIONS, lengths=lengths, seed=seed
     )
     return write_prepared(run_dir, clips[:n_train], clips[n_train:])
+
+
+def spoken_dataset(root: Path, voice_dir: Path, texts: Sequence[str], *, prefix: str) -> Path:
+    """An LJSpeech-layout folder in ``root``: each text spoken by the voice in ``voice_dir``
+    (slowed down, so that every clip has more mel frames than tokens even with the blank
+    token), on one torch thread, as ``wavs/<prefix><i>.wav``."""
+    from glowtts_cli.api import Voice, speak
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        voice = Voice.load(voice_dir, device="cpu")
+        lines = []
+        for i, text in enumerate(texts):
+            speak(text, voice, seed=i, length_scale=3.0).save(root / "wavs" / f"{prefix}{i}.wav")
+            lines.append(f"{prefix}{i}|{text}")
+        (root / "metadata.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    finally:
+        torch.set_num_threads(threads)
+    return root
 
 
 def make_trainer(
