@@ -32,7 +32,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 SENTENCES = HERE / "finetune_sentences.txt"
 BASE_VOICE = HERE.parent / "voices" / "en-us-slt"
-HELD_OUT = 8
+HELD_OUT = 40
 CASES = {"15s": 4, "30s": 8, "2min": 24, "10min": 132}
 """Case name -> training clips."""
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from glowtts_cli.config import InferenceDefaults, VocoderConfig
+from glowtts_cli.config import InferenceDefaults, VocoderConfig, VoiceConfig
 from glowtts_cli.files import sha256_file
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.train.checkpoint import (
@@ -38,7 +38,14 @@ from glowtts_cli.train.checkpoint import (
 )
 from glowtts_cli.train.runs import RunSpec
 from glowtts_cli.vocoder import VocosGenerator, load_vocoder_from_dir
-from glowtts_cli.voice_folder import VOCODER_FILE, export_model_state, model_card, save_voice
+from glowtts_cli.voice_folder import (
+    VOCODER_FILE,
+    export_model_state,
+    load_model_state,
+    model_card,
+    read_voice_config,
+    save_voice,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,7 +54,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--run", type=Path, required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", type=Path, help="training run folder to ship from")
+    source.add_argument(
+        "--voice", type=Path, help="a shipped voice folder: same weights, new card and figures"
+    )
+    parser.add_argument(
+        "--earlier-steps", type=int, default=0,
+        help="with --voice: steps of the voice's training done in earlier runs (for the card)",
+    )  # fmt: skip
     parser.add_argument("--name", required=True)
     parser.add_argument("--which", default="best", choices=["best", "last"])
     parser.add_argument("--checkpoint", type=Path, help="this checkpoint instead of --which")
@@ -67,21 +82,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "voices")
     args = parser.parse_args()
 
-    spec = RunSpec.read(args.run)
-    if spec is None:
-        raise SystemExit(f"{args.run} is not a training run folder")
-    best = checkpoint_dir(args.run) / BEST_NAME
-    path = best if args.which == "best" and best.is_file() else latest_checkpoint(args.run)
-    if args.checkpoint is not None:
-        path = args.checkpoint
-    if path is None:
-        raise SystemExit(f"{args.run} has no checkpoint")
-    state = load_checkpoint(path)
-    model = GlowTTS(spec.voice.model)
-    model.load_state_dict(state["model"])
-    offset = spec.train.schedule_offset
-    steps = offset + int(state["step"])
-    hidden = spec.voice.model.encoder.hidden_channels
+    base, model_state, steps, offset, batch, losses = _weights(args)
+    hidden = base.model.encoder.hidden_channels
     vocoder_cfg, vocoder_state, own = VocoderConfig(kind="hifigan", source="universal"), None, ""
     if args.vocoder is not None:
         vocos = load_vocoder_from_dir(args.vocoder)
@@ -107,7 +109,7 @@ def main() -> None:
     )
     notes = (
         f"Trained from scratch with `glowtts train` ({hidden}-channel `small` preset, blank "
-        f"token, batch {spec.train.batch_size}) for {steps} steps{continued} on a 2-core CPU, "
+        f"token, batch {batch}) for {steps} steps{continued} on a 2-core CPU, "
         "on 4.1 hours "
         "of speech that Festival's cmu_us_slt_arctic_hts voice (female US English, BSD-style "
         "license) read from 3,900 sentences collected offline (recipes/default_voice). "
@@ -123,15 +125,15 @@ def main() -> None:
         + (f" {args.note}" if args.note else "")
     )
     training = dataclasses.replace(
-        spec.voice.training,
+        base.training,
         dataset="Festival cmu_us_slt_arctic_hts reading 3,900 sentences (recipes/default_voice)",
         hours=4.07,
         steps=steps,
         notes=notes,
-        final_losses={"val_loss": float(state["best_val"])} if state.get("best_val") else {},
+        final_losses=losses,
     )
     voice = dataclasses.replace(
-        spec.voice,
+        base,
         name=args.name,
         description="US English, female (synthetic teacher), trained by glowtts-cli.",
         license="MIT",
@@ -145,7 +147,7 @@ def main() -> None:
     if folder.is_dir():  # a vocoder shipped before must not outlive a voice without one
         (folder / VOCODER_FILE).unlink(missing_ok=True)
     save_voice(
-        folder, voice, export_model_state(model), vocoder_state=vocoder_state,
+        folder, voice, model_state, vocoder_state=vocoder_state,
         dtype=torch.float16, card=model_card(voice),
     )  # fmt: skip
     files = {f.name: sha256_file(f) for f in sorted(folder.iterdir()) if f.is_file()}
@@ -160,7 +162,37 @@ def main() -> None:
     }
     (args.out / f"{args.name}.json").write_text(json.dumps(entry, indent=2) + "\n", "utf-8")
     size = sum((folder / f).stat().st_size for f in files)
-    print(f"shipped {folder} ({size / 1e6:.1f} MB, step {steps}, {path.name})")
+    print(f"shipped {folder} ({size / 1e6:.1f} MB, step {steps})")
+
+
+def _weights(
+    args: argparse.Namespace,
+) -> tuple[VoiceConfig, dict[str, torch.Tensor], int, int, int, dict[str, float]]:
+    """What ships: the voice's config, its inference weights, its whole step count, the steps
+    done by earlier runs, the batch size and the final losses; from a run's checkpoint or
+    (``--voice``) from a shipped voice folder, whose float16 weights are kept bit for bit."""
+    if args.voice is not None:
+        voice = read_voice_config(args.voice)
+        state = load_model_state(args.voice)
+        return (voice, state, voice.training.steps, args.earlier_steps, 16,
+                dict(voice.training.final_losses))  # fmt: skip
+    spec = RunSpec.read(args.run)
+    if spec is None:
+        raise SystemExit(f"{args.run} is not a training run folder")
+    best = checkpoint_dir(args.run) / BEST_NAME
+    path = best if args.which == "best" and best.is_file() else latest_checkpoint(args.run)
+    if args.checkpoint is not None:
+        path = args.checkpoint
+    if path is None:
+        raise SystemExit(f"{args.run} has no checkpoint")
+    ckpt = load_checkpoint(path)
+    model = GlowTTS(spec.voice.model)
+    model.load_state_dict(ckpt["model"])
+    offset = spec.train.schedule_offset
+    losses = {"val_loss": float(ckpt["best_val"])} if ckpt.get("best_val") else {}
+    print(f"from {path.name}")
+    return (spec.voice, export_model_state(model), offset + int(ckpt["step"]), offset,
+            spec.train.batch_size, losses)  # fmt: skip
 
 
 if __name__ == "__main__":
