@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patience", type=int, help="early-stopping patience (0 = off)")
     parser.add_argument("--tag", default="", help="suffix of the run folders")
     parser.add_argument("--allow-little-data", action="store_true")
+    parser.add_argument("--score", type=Path, nargs="+", help="only score these voice folders")
+    parser.add_argument("--noise-scale", type=float, help="for --score (default: the voice's)")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -135,11 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     reference = judges.speaker([_load(h.audio) for h in held_out])
     base = _base_score(args, held_out, judges, reference)
     print(f"base voice en-us-slt: WER {base.wer:.1f} %, similarity {base.similarity:.3f}")
+    for folder in args.score or []:
+        voice = Voice.load(folder, device="cpu", threads=args.threads)
+        got = score_voice(voice, held_out, judges, reference=reference,
+                          noise_scale=args.noise_scale)  # fmt: skip
+        print(f"{folder} (noise scale {args.noise_scale or voice.cfg.inference.noise_scale}): "
+              f"WER {got.wer:.1f} %, similarity {got.similarity:.3f}")  # fmt: skip
+        print(f"heard {list(got.heard)}", flush=True)
+    if args.score:
+        return 0
     outcomes = []
     for case in args.cases:
         n = CASES[case]
         picked = slice(HELD_OUT, HELD_OUT + n)
-        data = dataset(args.work, case, clips[picked], texts[picked])
+        data = dataset(args.work, f"{case}{args.tag}", clips[picked], texts[picked])
         from glowtts_cli.train.plan import audio_seconds
 
         seconds = audio_seconds(data)

@@ -826,7 +826,8 @@ class TrainConfig:
     val_fraction: float = 0.05
     """Share of clips held out for validation (at least one when there are two or more)."""
     freeze: tuple[str, ...] = ()
-    """Model parts left as they are: any of ``encoder``, ``duration``, ``decoder``."""
+    """Model parts left as they are: any of ``encoder``, ``duration``, ``decoder``, or a module
+    inside one (``encoder.layers``: parameter names up to a dot)."""
     log_every: int = 20
     """Write metrics every N steps."""
     max_bad_steps: int = 10
@@ -857,10 +858,11 @@ class TrainConfig:
         )  # fmt: skip
         _check(self.patience >= 0, "train.patience must be >= 0")
         _check(0 <= self.val_fraction < 1, "train.val_fraction must be in [0, 1)")
-        unknown = sorted(set(self.freeze) - set(FREEZABLE))
+        unknown = sorted(p for p in self.freeze if p.split(".", 1)[0] not in FREEZABLE)
         _check(
-            not unknown and len(set(self.freeze)) < len(FREEZABLE),
-            f"train.freeze takes some of {', '.join(FREEZABLE)} (not all), not {unknown or 'all'}",
+            not unknown and len(set(self.freeze) & set(FREEZABLE)) < len(FREEZABLE),
+            f"train.freeze takes some of {', '.join(FREEZABLE)} (not all) or their sub-modules "
+            f"(e.g. encoder.layers), not {unknown or 'all'}",
         )
         _check(self.max_bad_steps >= 1, "train.max_bad_steps must be >= 1")
         _check(self.schedule_offset >= 0, "train.schedule_offset must be >= 0")

@@ -33,6 +33,7 @@ _FLAGS = {
     "batch_size": "--batch-size",
     "learning_rate": "--learning-rate",
     "checkpoint_every": "--checkpoint-every",
+    "freeze": "--freeze",
     "add_blank": "--blank/--no-blank",
     "language": "--language",
     "name": "--name",
@@ -256,7 +257,8 @@ def finetune(
     freeze: str | None = typer.Option(
         None,
         "--freeze",
-        help="Parts left as they are: comma-separated encoder, duration, decoder, or none. "
+        help="Parts left as they are: comma-separated encoder, duration, decoder, modules inside "
+        "them (encoder.layers), or none. "
         "[default: encoder,duration below 5 minutes of audio, else none]",
     ),
     language: str | None = typer.Option(

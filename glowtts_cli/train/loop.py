@@ -136,11 +136,28 @@ def alignable(prepared: PreparedDataset, n_sqz: int) -> tuple[PreparedDataset, t
 
 
 def freeze_parts(model: GlowTTS, parts: Sequence[str]) -> list[nn.Parameter]:
-    """Turn off the gradients of the named top-level parts (``encoder``, ``duration``,
-    ``decoder``); returns the parameters left to train."""
+    """Turn off the gradients of the named parts: top-level (``encoder``, ``duration``,
+    ``decoder``) or modules inside them (``encoder.layers``); returns the parameters left to
+    train.
+
+    Raises:
+        TrainingError: a part names no parameter of the model, or nothing is left to train.
+    """
+    used: set[str] = set()
     for name, parameter in model.named_parameters():
-        parameter.requires_grad_(name.split(".", 1)[0] not in parts)
-    return [p for p in model.parameters() if p.requires_grad]
+        hits = {p for p in parts if name == p or name.startswith(p + ".")}
+        used |= hits
+        parameter.requires_grad_(not hits)
+    unknown = [p for p in parts if p not in used]
+    if unknown:
+        raise TrainingError(
+            f"freeze: the model has no part {', '.join(unknown)}.",
+            hint="Name encoder, duration or decoder, or a module inside one (encoder.layers).",
+        )
+    trained = [p for p in model.parameters() if p.requires_grad]
+    if not trained:
+        raise TrainingError("freeze: nothing is left to train.", hint="Freeze fewer parts.")
+    return trained
 
 
 def to_voice_speakers(prepared: PreparedDataset, speakers: tuple[str, ...]) -> PreparedDataset:

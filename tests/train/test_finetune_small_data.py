@@ -34,6 +34,26 @@ def test_issue_14_frozen_parts_stay_and_the_rest_learns(tmp_path: Path) -> None:
     assert optimised == {id(p) for n, p in trainer.raw.named_parameters() if n.startswith("dec")}
 
 
+def test_modules_inside_a_part_can_be_frozen(tmp_path: Path) -> None:
+    """``encoder.layers`` freezes the encoder's transformer and leaves its embedding, prenet and
+    output projection (and the rest) to train; a part the model lacks is named."""
+    prepared = tone_dataset(tmp_path, 4)
+    cfg = quiet(max_steps=2, ddi=False, freeze=("encoder.layers", "duration"))
+    trainer = make_trainer(tmp_path, prepared, cfg, from_scratch=False)
+    before = parameters(trainer.raw)
+    trainer.run()
+    after = parameters(trainer.raw)
+    for name in before:
+        frozen = name.startswith(("encoder.layers.", "duration."))
+        assert torch.equal(before[name], after[name]) == frozen, name
+    assert any(n.startswith("encoder.proj_mu.") for n in before)
+    with pytest.raises(TrainingError, match=r"no part encoder\.nothing"):
+        make_trainer(tmp_path / "b", prepared, quiet(freeze=("encoder.nothing",)),
+                     from_scratch=False)  # fmt: skip
+    with pytest.raises(ConfigError, match=r"train\.freeze"):
+        TrainConfig(freeze=("speakers.embedding",))
+
+
 def test_issue_14_a_finetune_that_only_gets_worse_keeps_the_base_weights(tmp_path: Path) -> None:
     """The base voice is scored at step 0 and saved as best; a far too high rate makes every
     later held-out loss worse, so patience stops the run and best.pt holds the base weights."""
