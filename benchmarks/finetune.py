@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-little-data", action="store_true")
     parser.add_argument("--score", type=Path, nargs="+", help="only score these voice folders")
     parser.add_argument("--noise-scale", type=float, help="for --score (default: the voice's)")
+    parser.add_argument("--speaker", help="for --score: the speaker of a multi-speaker voice")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     for folder in args.score or []:
         voice = Voice.load(folder, device="cpu", threads=args.threads)
         got = score_voice(voice, held_out, judges, reference=reference,
-                          noise_scale=args.noise_scale)  # fmt: skip
+                          noise_scale=args.noise_scale, speaker=args.speaker)  # fmt: skip
         print(f"{folder} (noise scale {args.noise_scale or voice.cfg.inference.noise_scale}): "
               f"WER {got.wer:.1f} %, similarity {got.similarity:.3f}")  # fmt: skip
         print(f"heard {list(got.heard)}", flush=True)

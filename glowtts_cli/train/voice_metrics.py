@@ -145,10 +145,11 @@ def score_voice(
     *,
     reference: np.ndarray | None = None,
     noise_scale: float | None = None,
+    speaker: str | int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> VoiceScore:
-    """Speak each held-out sentence (seed 0; ``noise_scale`` None: the voice's) and score it
-    against the speaker's recordings.
+    """Speak each held-out sentence (seed 0; ``noise_scale`` None: the voice's; as ``speaker``
+    of a multi-speaker voice) and score it against the speaker's recordings.
 
     ``reference`` is the speaker's embedding (:meth:`Judges.speaker` of the recordings),
     computed here when not given.
@@ -159,7 +160,9 @@ def score_voice(
         )
     spoken, heard = [], []
     for i, item in enumerate(held_out):
-        audio = voice.synthesize(item.text, SynthesisOptions(seed=0, noise_scale=noise_scale))
+        audio = voice.synthesize(
+            item.text, SynthesisOptions(seed=0, noise_scale=noise_scale, speaker=speaker)
+        )
         samples = np.asarray(audio.samples, dtype=np.float32)
         spoken.append((samples, audio.sample_rate))
         heard.append(judges.transcribe(samples, audio.sample_rate))
