@@ -94,6 +94,8 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
         found["freeze"] = tuple(p for p in args.freeze.split(",") if p)
     if args.patience is not None:
         found["patience"] = args.patience
+    if args.align_band is not None:
+        found["align_band"] = args.align_band
     return found
 
 
@@ -120,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, help="learning rate (default: finetune's)")
     parser.add_argument("--freeze", help="comma-separated parts to freeze, '' for none")
     parser.add_argument("--patience", type=int, help="early-stopping patience (0 = off)")
+    parser.add_argument("--align-band", type=int, help="alignment band in frames (0 = off)")
     parser.add_argument("--tag", default="", help="suffix of the run folders")
     parser.add_argument("--allow-little-data", action="store_true")
     parser.add_argument("--score", type=Path, nargs="+", help="only score these voice folders")

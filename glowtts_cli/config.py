@@ -836,6 +836,10 @@ class TrainConfig:
     """DataLoader worker processes."""
     bucket_batches: int = 8
     """Batches per length bucket of the sampler."""
+    align_band: int = 0
+    """0: alignment search as published; N: keep each token's alignment within N frames of the
+    duration predictor's path scaled to the clip (fine-tuning on a new speaker, whose mels the
+    base voice cannot align yet; :mod:`glowtts_cli.align.band`)."""
     schedule_offset: int = 0
     """Steps the starting weights were already trained for (a run started from a voice with
     ``--init-from``): the learning-rate schedule continues from there instead of restarting."""
@@ -866,6 +870,7 @@ class TrainConfig:
         )
         _check(self.max_bad_steps >= 1, "train.max_bad_steps must be >= 1")
         _check(self.schedule_offset >= 0, "train.schedule_offset must be >= 0")
+        _check(self.align_band >= 0, "train.align_band must be >= 0")
 
     @classmethod
     def finetune(cls, *, audio_seconds: float | None = None, **overrides: Any) -> TrainConfig:

@@ -34,6 +34,7 @@ _FLAGS = {
     "learning_rate": "--learning-rate",
     "checkpoint_every": "--checkpoint-every",
     "freeze": "--freeze",
+    "align_band": "--align-band",
     "add_blank": "--blank/--no-blank",
     "language": "--language",
     "name": "--name",
@@ -62,10 +63,14 @@ def _flag_names(command: str) -> Iterator[None]:
 
 
 def _finetune_overrides(
-    eval_every: int | None, sample_every: int | None, patience: int | None, freeze: str | None
+    eval_every: int | None,
+    sample_every: int | None,
+    patience: int | None,
+    freeze: str | None,
+    align_band: int | None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {"eval_every": eval_every, "sample_every": sample_every,
-                              "patience": patience}  # fmt: skip
+                              "patience": patience, "align_band": align_band}  # fmt: skip
     if freeze is not None:
         parts = [p.strip() for p in freeze.split(",") if p.strip()]
         values["freeze"] = () if parts == ["none"] else tuple(parts)
@@ -254,6 +259,13 @@ def finetune(
         min=0,
         help="Stop after N held-out losses without a new best (0 = never). [default: 8]",
     ),
+    align_band: int | None = typer.Option(
+        None,
+        "--align-band",
+        min=0,
+        help="Keep the alignment within N frames of the voice's predicted durations while it "
+        "learns a new speaker (0 = off, as published). [default: 20]",
+    ),
     freeze: str | None = typer.Option(
         None,
         "--freeze",
@@ -287,8 +299,10 @@ def finetune(
     run_dir = out or Path("runs") / data.resolve().name
     if base is None and not is_run_folder(run_dir):  # a resumed run knows its voice
         base = default_voice(flag="--from")
-    overrides = {**_train_overrides(batch_size, learning_rate, checkpoint_every),
-                 **_finetune_overrides(eval_every, sample_every, patience, freeze)}  # fmt: skip
+    overrides = {
+        **_train_overrides(batch_size, learning_rate, checkpoint_every),
+        **_finetune_overrides(eval_every, sample_every, patience, freeze, align_band),
+    }
     with ExitStack() as stack, _flag_names("finetune"), _resume_note(run_dir):
         display = _TrainingDisplay(stack)
         result, voice_dir = runs.finetune(

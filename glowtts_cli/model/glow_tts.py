@@ -178,6 +178,7 @@ class GlowTTS(nn.Module):
         y: torch.Tensor,
         y_lengths: torch.Tensor,
         g: torch.Tensor | None = None,
+        align_band: int = 0,
     ) -> TrainOutput:
         """Training pass: encode, run the flow on the mel, align with MAS, expand the prior.
 
@@ -186,6 +187,9 @@ class GlowTTS(nn.Module):
             y: [B, M, T_y] log-mel frames (zero padded); y_lengths: [B] int64, each >= its
             x_lengths.
             g: [B, G, 1] speaker embedding (multi-speaker models only).
+            align_band: 0 (MAS as published), or keep the alignment within this many frames of
+            the duration predictor's path scaled to each clip (:mod:`glowtts_cli.align.band`;
+            fine-tuning on a new speaker).
 
         Returns:
             ``TrainOutput``. Frames past the last multiple of n_sqz are dropped (T_y and y_lengths
@@ -207,7 +211,11 @@ class GlowTTS(nn.Module):
                 z.float(), enc.mu_x.float(), enc.logs_x.float()
             )  # [B, T_x, T_y]
             # Imported here: the search is Numba, which only training needs (0.3-2 s of start-up).
+            from glowtts_cli.align.band import band_penalty
             from glowtts_cli.align.mas import maximum_path
+
+            if align_band:
+                log_p = log_p + band_penalty(logw, enc.x_mask, y_lengths, t_y, align_band)
 
             attn = maximum_path(log_p, attn_mask).to(enc.mu_x.dtype)  # [B, T_x, T_y]
         logw_mas = torch.log(1e-8 + torch.sum(attn, -1)).unsqueeze(1) * enc.x_mask  # [B, 1, T_x]
@@ -233,9 +241,10 @@ class GlowTTS(nn.Module):
         y: torch.Tensor,
         y_lengths: torch.Tensor,
         g: torch.Tensor | None = None,
+        align_band: int = 0,
     ) -> TrainOutput:
         """Same as ``forward_train`` (so wrappers like DistributedDataParallel can call it)."""
-        return self.forward_train(x, x_lengths, y, y_lengths, g)
+        return self.forward_train(x, x_lengths, y, y_lengths, g, align_band)
 
     @torch.no_grad()
     def infer(

@@ -99,12 +99,15 @@ class Losses:
     output: TrainOutput
 
 
-def compute_losses(model: nn.Module, raw: GlowTTS, batch: Batch, device: torch.device) -> Losses:
-    """Forward one batch through ``model`` (maybe DDP-wrapped ``raw``) and compute the losses."""
+def compute_losses(
+    model: nn.Module, raw: GlowTTS, batch: Batch, device: torch.device, align_band: int = 0
+) -> Losses:
+    """Forward one batch through ``model`` (maybe DDP-wrapped ``raw``) and compute the losses
+    (``align_band``: see :meth:`GlowTTS.forward_train`)."""
     x, x_lengths = batch.x.to(device), batch.x_lengths.to(device)
     y, y_lengths = batch.y.to(device), batch.y_lengths.to(device)
     g = raw.speaker_embedding(batch.speakers.to(device)) if raw.cfg.multi_speaker else None
-    out: TrainOutput = model(x, x_lengths, y, y_lengths, g)
+    out: TrainOutput = model(x, x_lengths, y, y_lengths, g, align_band)
     l_mle = mle_loss(out.z, out.mu_y, out.logs_y, out.logdet, out.y_mask)
     l_dur = duration_loss(out.logw, out.logw_mas, x_lengths)
     return Losses(l_mle + l_dur, l_mle, l_dur, out)
@@ -328,7 +331,7 @@ class Trainer:
         """Official ActNorm DDI: one forward pass on the first batch sets every ActNorm."""
         self.raw.set_ddi(True)
         with torch.no_grad():
-            compute_losses(self.raw, self.raw, batch, self.device)
+            compute_losses(self.raw, self.raw, batch, self.device, self.cfg.align_band)
         self.raw.set_ddi(False)
         self.ddi_pending = False
         # Under DDP every process saw a different first batch: all take rank 0's statistics,
@@ -339,7 +342,7 @@ class Trainer:
         """One update; returns the losses and whether the update was applied."""
         self.optimizer.zero_grad(set_to_none=True)
         with torch.autocast("cuda", dtype=torch.float16, enabled=self.use_amp):
-            losses = compute_losses(self.model, self.raw, batch, self.device)
+            losses = compute_losses(self.model, self.raw, batch, self.device, self.cfg.align_band)
         finite = bool(torch.isfinite(losses.total.detach()).item())
         if self.dist.world_size > 1:
             finite = all_reduce_mean(torch.tensor(float(finite), device=self.device)).item() == 1.0
@@ -383,7 +386,7 @@ class Trainer:
             first: tuple[Batch, Losses] | None = None
             for start in range(0, min(n, size * EVAL_BATCHES), size):
                 batch = collate([self.val_set[i] for i in range(start, min(n, start + size))])
-                losses = compute_losses(self.raw, self.raw, batch, self.device)
+                losses = compute_losses(self.raw, self.raw, batch, self.device, self.cfg.align_band)
                 totals.append(float(losses.total))
                 first = first or (batch, losses)
             val = sum(totals) / len(totals)
