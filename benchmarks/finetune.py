@@ -2,16 +2,17 @@
 
 The new voice is Festival flite's ``rms`` (male US English), rendered offline from the
 sentences in ``benchmarks/finetune_sentences.txt`` (written for this benchmark, none from the
-default voice's corpus). Its first eight sentences are held out: never trained on, spoken by
+default voice's corpus). Its first forty sentences are held out: never trained on, spoken by
 the base and the fine-tuned voice, and scored with Whisper base (word error rate) and
-Resemblyzer (speaker similarity to flite's own recordings of those eight sentences). Cases
+Resemblyzer (speaker similarity to flite's own recordings of those sentences). Cases
 train on the next 8 (~30 s), 24 (~2 min) or all 132 (~10 min) clips; each case prints wall
 time, steps done (early stopping may end a run sooner), the best held-out step, and WER and
 similarity before and after.
 
 Run: ``python benchmarks/finetune.py [--cases 30s 2min 10min] [--steps 200] [--threads 1]
-[--work runs/bench-finetune]``; extra ``--lr``, ``--freeze`` and ``--patience`` try other
-settings than the defaults. Needs flite and the ``eval`` extra.
+[--work runs/bench-finetune]``; extra ``--lr``, ``--freeze``, ``--align-band`` and ``--patience``
+try other settings than the defaults (``--tag`` keeps their runs apart); ``--score VOICE...
+[--noise-scale N] [--speaker S]`` only scores voice folders. Needs flite and the ``eval`` extra.
 """
 
 from __future__ import annotations

@@ -271,7 +271,7 @@ def finetune(
         "--freeze",
         help="Parts left as they are: comma-separated encoder, duration, decoder, modules inside "
         "them (encoder.layers), or none. "
-        "[default: encoder,duration below 5 minutes of audio, else none]",
+        "[default: none]",
     ),
     language: str | None = typer.Option(
         None, "--language", help="espeak-ng language of your recordings. [default: the voice's]"

@@ -29,7 +29,6 @@ from glowtts_cli.train.plan import (
     ModelFactory,
     Recordings,
     check_enough_data,
-    finetune_config,
     plan_train,
     warm_started,
 )
@@ -235,8 +234,8 @@ def finetune(
 ) -> tuple[TrainResult, Path | None]:
     """Fine-tune ``base_voice`` on ``data_dir`` (or resume the run in ``run_dir``).
 
-    ``train_cfg`` is used as given; without it, the defaults for the data's size
-    (:func:`finetune_config`) with ``overrides`` on top. A new run on less audio than
+    ``train_cfg`` is used as given; without it, the fine-tuning defaults
+    (:meth:`TrainConfig.finetune`) with ``overrides`` on top. A new run on less audio than
     :data:`FINETUNE_MIN_SECONDS` stops unless ``allow_little_data``.
     """
     recordings = Recordings(data_dir)
@@ -253,7 +252,7 @@ def finetune(
             check_enough_data(recordings)
         cfg = train_cfg
         if cfg is None and overrides:
-            cfg = finetune_config(recordings, overrides)
+            cfg = TrainConfig.finetune(**overrides)
         spec, _, make_model = warm_started(
             recordings, base_voice, name=name, train=cfg, language=language
         )

@@ -8,10 +8,9 @@ feature preparation, so espeak-ng runs over every transcript once per run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from glowtts_cli.config import (
     AudioConfig,
@@ -183,15 +182,6 @@ def audio_seconds(data_dir: Path) -> float:
     return Recordings(data_dir).seconds
 
 
-def finetune_config(
-    data: Path | Recordings, overrides: Mapping[str, Any] | None = None
-) -> TrainConfig:
-    """The fine-tuning settings for this much data (:meth:`TrainConfig.finetune`), with
-    ``overrides`` on top."""
-    seconds = _recordings(data).seconds
-    return TrainConfig.finetune(audio_seconds=seconds, **(overrides or {}))
-
-
 def check_enough_data(data: Path | Recordings) -> None:
     """Refuse a fine-tune on less audio than :data:`FINETUNE_MIN_SECONDS` (measured: less
     makes a worse voice than the base one), saying how much more is needed."""
@@ -248,7 +238,7 @@ def plan_finetune(
         model=speaker_model(base.model, text, speakers),
         speakers=speakers or base.speakers,
     )
-    train = train or finetune_config(recordings)
+    train = train or TrainConfig.finetune()
     return RunSpec("finetune", str(data_dir), voice, train, base_voice=base_spec), base, base_dir
 
 

@@ -10,12 +10,12 @@ import pytest
 import soundfile as sf
 import torch
 
-from glowtts_cli.config import FINETUNE_SMALL_DATA_SECONDS, TrainConfig
+from glowtts_cli.config import FINETUNE_ALIGN_BAND, TrainConfig
 from glowtts_cli.data.issues import issue_kind
 from glowtts_cli.data.validate import FINETUNE_GOOD_SECONDS, FINETUNE_MIN_SECONDS, check_dataset
 from glowtts_cli.errors import ConfigError, TrainingError
 from glowtts_cli.train.checkpoint import BEST_NAME, checkpoint_dir, load_checkpoint
-from glowtts_cli.train.plan import check_enough_data, finetune_config
+from glowtts_cli.train.plan import check_enough_data
 from glowtts_cli.train.voice_metrics import word_error_rate, words
 from tests.train.train_helpers import make_trainer, parameters, quiet, tone_dataset
 
@@ -96,12 +96,12 @@ def test_issue_14_samples_follow_their_own_interval(tmp_path: Path) -> None:
     assert sampled == ["step_00000002", "step_00000004"]
 
 
-def test_issue_14_finetune_defaults_follow_the_amount_of_audio() -> None:
-    little = TrainConfig.finetune(audio_seconds=40.0)
-    plenty = TrainConfig.finetune(audio_seconds=FINETUNE_SMALL_DATA_SECONDS + 1)
-    assert little.freeze == ("encoder", "duration") and plenty.freeze == ()
-    assert little.scheduler == "constant" and not little.ddi and little.patience > 0
-    assert TrainConfig.finetune(audio_seconds=40.0, freeze=()).freeze == ()
+def test_issue_14_finetune_defaults() -> None:
+    cfg = TrainConfig.finetune()
+    assert cfg.freeze == () and cfg.align_band == FINETUNE_ALIGN_BAND > 0
+    assert cfg.scheduler == "constant" and not cfg.ddi and cfg.patience > 0
+    assert TrainConfig.finetune(freeze=("encoder",), align_band=0).align_band == 0
+    assert TrainConfig().align_band == 0  # training from scratch: MAS as published
     with pytest.raises(ConfigError, match=r"train\.freeze"):
         TrainConfig(freeze=("encoder", "speakers"))
     with pytest.raises(ConfigError, match="not all"):
@@ -130,8 +130,6 @@ def test_issue_14_too_little_audio_is_refused_with_the_numbers(tmp_path: Path) -
     assert info.value.hint is not None and "--allow-little-data" in info.value.hint
     enough = _clips(tmp_path / "enough", [5.0] * (int(FINETUNE_MIN_SECONDS) // 5 + 1))
     check_enough_data(enough)
-    assert finetune_config(short).freeze == ("encoder", "duration")
-    assert finetune_config(enough).freeze == ()  # from 5 minutes on everything trains
 
 
 def test_issue_14_dataset_check_warns_about_little_audio(tmp_path: Path) -> None:
