@@ -10,9 +10,10 @@ time, steps done (early stopping may end a run sooner), the best held-out step, 
 similarity before and after.
 
 Run: ``python benchmarks/finetune.py [--cases 30s 2min 10min] [--steps 200] [--threads 1]
-[--work runs/bench-finetune]``; extra ``--lr``, ``--freeze``, ``--align-band`` and ``--patience``
-try other settings than the defaults (``--tag`` keeps their runs apart); ``--score VOICE...
-[--noise-scale N] [--speaker S]`` only scores voice folders. Needs flite and the ``eval`` extra.
+[--work runs/bench-finetune]``; extra ``--lr``, ``--batch-size``, ``--freeze``, ``--align-band``
+and ``--patience`` try other settings than the defaults (``--tag`` keeps their runs apart);
+``--score VOICE... [--noise-scale N] [--speaker S] [--mos]`` only scores voice folders (``--mos``:
+DistillMOS too, as the default-voice recipe loads it). Needs flite and the ``eval`` extra.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 SENTENCES = HERE / "finetune_sentences.txt"
 BASE_VOICE = HERE.parent / "voices" / "en-us-slt"
+RECIPE = HERE.parent / "recipes" / "default_voice"
 HELD_OUT = 40
 CASES = {"15s": 4, "30s": 8, "2min": 24, "10min": 132}
 """Case name -> training clips."""
@@ -97,6 +99,8 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
         found["patience"] = args.patience
     if args.align_band is not None:
         found["align_band"] = args.align_band
+    if args.batch_size is not None:
+        found["batch_size"] = args.batch_size
     return found
 
 
@@ -124,11 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--freeze", help="comma-separated parts to freeze, '' for none")
     parser.add_argument("--patience", type=int, help="early-stopping patience (0 = off)")
     parser.add_argument("--align-band", type=int, help="alignment band in frames (0 = off)")
+    parser.add_argument("--batch-size", type=int, help="clips per step (default: finetune's)")
     parser.add_argument("--tag", default="", help="suffix of the run folders")
     parser.add_argument("--allow-little-data", action="store_true")
     parser.add_argument("--score", type=Path, nargs="+", help="only score these voice folders")
     parser.add_argument("--noise-scale", type=float, help="for --score (default: the voice's)")
     parser.add_argument("--speaker", help="for --score: the speaker of a multi-speaker voice")
+    parser.add_argument("--mos", action="store_true", help="for --score: DistillMOS too "
+                        "(pip install -r recipes/default_voice/requirements.txt)")  # fmt: skip
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -142,12 +149,20 @@ def main(argv: list[str] | None = None) -> int:
     reference = judges.speaker([_load(h.audio) for h in held_out])
     base = _base_score(args, held_out, judges, reference)
     print(f"base voice en-us-slt: WER {base.wer:.1f} %, similarity {base.similarity:.3f}")
+    mos = _mos_judge() if args.mos else None
+    if mos is not None:
+        recorded = _mean(mos(*_load(h.audio)) for h in held_out)
+        print(f"DistillMOS of the speaker's recordings: {recorded:.3f}")
     for folder in args.score or []:
         voice = Voice.load(folder, device="cpu", threads=args.threads)
+        scores: list[float] = []
         got = score_voice(voice, held_out, judges, reference=reference,
-                          noise_scale=args.noise_scale, speaker=args.speaker)  # fmt: skip
+                          noise_scale=args.noise_scale, speaker=args.speaker,
+                          on_spoken=None if mos is None else
+                          lambda w, r, into=scores: into.append(mos(w, r)))  # fmt: skip
+        quality = f", DistillMOS {_mean(scores):.3f}" if scores else ""
         print(f"{folder} (noise scale {args.noise_scale or voice.cfg.inference.noise_scale}): "
-              f"WER {got.wer:.1f} %, similarity {got.similarity:.3f}")  # fmt: skip
+              f"WER {got.wer:.1f} %, similarity {got.similarity:.3f}{quality}")  # fmt: skip
         print(f"heard {list(got.heard)}", flush=True)
     if args.score:
         return 0
@@ -196,6 +211,24 @@ def _base_score(args: argparse.Namespace, held_out: list[Any], judges: Any, refe
     score = score_voice(voice, held_out, judges, reference=reference)
     cache.write_text(json.dumps(dataclasses.asdict(score)), "utf-8")
     return score
+
+
+def _mos_judge() -> Any:
+    """DistillMOS as the default-voice recipe loads it: ``(samples, rate) -> MOS``."""
+    import sys
+
+    sys.path.insert(0, str(RECIPE))
+    try:
+        import evaluate  # the recipe's evaluate.py (its requirements.txt installs distillmos)
+    finally:
+        sys.path.remove(str(RECIPE))
+    model = evaluate.mos_model()
+    return lambda samples, rate: evaluate.predict_mos(model, samples, rate)
+
+
+def _mean(values: Any) -> float:
+    found = list(values)
+    return sum(found) / len(found)
 
 
 def _load(path: Path) -> tuple[Any, int]:

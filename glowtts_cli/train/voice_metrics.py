@@ -147,12 +147,14 @@ def score_voice(
     noise_scale: float | None = None,
     speaker: str | int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_spoken: Callable[[npt.NDArray[np.float32], int], None] | None = None,
 ) -> VoiceScore:
     """Speak each held-out sentence (seed 0; ``noise_scale`` None: the voice's; as ``speaker``
     of a multi-speaker voice) and score it against the speaker's recordings.
 
     ``reference`` is the speaker's embedding (:meth:`Judges.speaker` of the recordings),
-    computed here when not given.
+    computed here when not given. ``on_spoken(samples, rate)`` sees each sentence's speech
+    (e.g. for another judge).
     """
     if reference is None:
         reference = judges.speaker(
@@ -165,6 +167,8 @@ def score_voice(
         )
         samples = np.asarray(audio.samples, dtype=np.float32)
         spoken.append((samples, audio.sample_rate))
+        if on_spoken is not None:
+            on_spoken(samples, audio.sample_rate)
         heard.append(judges.transcribe(samples, audio.sample_rate))
         if on_progress is not None:
             on_progress(i + 1, len(held_out))
