@@ -10,10 +10,11 @@ time, steps done (early stopping may end a run sooner), the best held-out step, 
 similarity before and after.
 
 Run: ``python benchmarks/finetune.py [--cases 30s 2min 10min] [--steps 200] [--threads 1]
-[--work runs/bench-finetune]``; extra ``--lr``, ``--batch-size``, ``--freeze``, ``--align-band``
-and ``--patience`` try other settings than the defaults (``--tag`` keeps their runs apart);
-``--score VOICE... [--noise-scale N] [--speaker S] [--mos]`` only scores voice folders (``--mos``:
-DistillMOS too, as the default-voice recipe loads it). Needs flite and the ``eval`` extra.
+[--work runs/bench-finetune]``; extra ``--lr``, ``--batch-size``, ``--freeze``, ``--align-band``,
+``--patience`` and ``--seed`` try other settings than the defaults (``--tag`` keeps their runs
+apart); ``--score VOICE... [--noise-scale N] [--speaker S] [--mos]`` only scores voice folders
+(``--mos``: DistillMOS too, as the default-voice recipe loads it). Needs flite and the ``eval``
+extra.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
         found["align_band"] = args.align_band
     if args.batch_size is not None:
         found["batch_size"] = args.batch_size
+    if args.seed is not None:
+        found["seed"] = args.seed
     return found
 
 
@@ -129,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patience", type=int, help="early-stopping patience (0 = off)")
     parser.add_argument("--align-band", type=int, help="alignment band in frames (0 = off)")
     parser.add_argument("--batch-size", type=int, help="clips per step (default: finetune's)")
+    parser.add_argument("--seed", type=int, help="training seed (default: finetune's)")
     parser.add_argument("--tag", default="", help="suffix of the run folders")
     parser.add_argument("--allow-little-data", action="store_true")
     parser.add_argument("--score", type=Path, nargs="+", help="only score these voice folders")
