@@ -406,8 +406,11 @@ class Trainer:
         g = None
         if self.raw.cfg.multi_speaker:
             g = self.raw.speaker_embedding(batch.speakers[:1].to(self.device))
-        gen = self.raw.infer(
-            batch.x[:1].to(self.device), batch.x_lengths[:1].to(self.device), g=g, noise_scale=0.667
+        gen = self.raw.infer(  # at the voice's own temperature, as `glowtts say` will speak
+            batch.x[:1].to(self.device),
+            batch.x_lengths[:1].to(self.device),
+            g=g,
+            noise_scale=self.voice.inference.noise_scale,
         )
         mel = gen.y[0, :, : int(gen.y_lengths[0])]
         self.log.image(self.step, "mel_generated", mel.float().cpu().numpy())
