@@ -37,7 +37,7 @@ SENTENCES = HERE / "finetune_sentences.txt"
 BASE_VOICE = HERE.parent / "voices" / "en-us-slt"
 RECIPE = HERE.parent / "recipes" / "default_voice"
 HELD_OUT = 40
-CASES = {"15s": 4, "30s": 8, "2min": 24, "10min": 132}
+CASES = {"15s": 4, "30s": 8, "1min": 12, "2min": 24, "10min": 132}
 """Case name -> training clips."""
 
 

@@ -12,9 +12,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from glowtts_cli.cli.console import StageProgress, err_console, progress_callback
+from glowtts_cli.config import TrainConfig
 
 if TYPE_CHECKING:
     from glowtts_cli.train.acoustic import Callbacks
+
+
+_SCRATCH, _FINETUNE = TrainConfig(), TrainConfig.finetune()
+"""The defaults the help texts state (one source: the configs themselves)."""
 
 
 def _train_overrides(
@@ -186,19 +191,19 @@ def train(
         None, "--blank/--no-blank", help="Intersperse a blank token. [default: blank]"
     ),
     steps: int | None = typer.Option(
-        None, "--steps", help="Total optimizer steps. [default: 100000]"
+        None, "--steps", help=f"Total optimizer steps. [default: {_SCRATCH.max_steps}]"
     ),
     batch_size: int | None = typer.Option(
-        None, "--batch-size", help="Clips per step. [default: 16]"
+        None, "--batch-size", help=f"Clips per step. [default: {_SCRATCH.batch_size}]"
     ),
     learning_rate: float | None = typer.Option(
-        None, "--learning-rate", help="Noam base rate. [default: 1.0]"
+        None, "--learning-rate", help=f"Noam base rate. [default: {_SCRATCH.learning_rate:g}]"
     ),
     checkpoint_every: int | None = typer.Option(
         None,
         "--checkpoint-every",
         min=1,
-        help="Save a resumable checkpoint every N steps. [default: 500]",
+        help=f"Save a resumable checkpoint every N steps. [default: {_SCRATCH.checkpoint_every}]",
     ),
     name: str | None = typer.Option(None, "--name", help="Voice name. [default: the data folder]"),
     init_from: str | None = typer.Option(
@@ -233,38 +238,45 @@ def finetune(
     base: str | None = typer.Option(None, "--from", help="Voice to start from. [default: bundled]"),
     out: Path | None = typer.Option(None, "--out", "-o", help="Run folder. [default: runs/DATA]"),
     steps: int | None = typer.Option(
-        None, "--steps", help="Total optimizer steps. [default: 2000]"
+        None, "--steps", help=f"Total optimizer steps. [default: {_FINETUNE.max_steps}]"
     ),
     batch_size: int | None = typer.Option(
-        None, "--batch-size", help="Clips per step. [default: 16]"
+        None, "--batch-size", help=f"Clips per step. [default: {_FINETUNE.batch_size}]"
     ),
     learning_rate: float | None = typer.Option(
-        None, "--learning-rate", help="Constant rate. [default: 1e-4]"
+        None, "--learning-rate", help=f"Constant rate. [default: {_FINETUNE.learning_rate:g}]"
     ),
     checkpoint_every: int | None = typer.Option(
         None,
         "--checkpoint-every",
         min=1,
-        help="Save a resumable checkpoint every N steps. [default: 200]",
+        help=f"Save a resumable checkpoint every N steps. [default: {_FINETUNE.checkpoint_every}]",
     ),
     eval_every: int | None = typer.Option(
-        None, "--eval-every", min=1, help="Held-out loss every N steps. [default: 25]"
+        None,
+        "--eval-every",
+        min=1,
+        help=f"Held-out loss every N steps. [default: {_FINETUNE.eval_every}]",
     ),
     sample_every: int | None = typer.Option(
-        None, "--sample-every", min=1, help="Audio sample and images every N steps. [default: 500]"
+        None,
+        "--sample-every",
+        min=1,
+        help=f"Audio sample and images every N steps. [default: {_FINETUNE.sample_every}]",
     ),
     patience: int | None = typer.Option(
         None,
         "--patience",
         min=0,
-        help="Stop after N held-out losses without a new best (0 = never). [default: 8]",
+        help="Stop after N held-out losses without a new best (0 = never). "
+        f"[default: {_FINETUNE.patience}]",
     ),
     align_band: int | None = typer.Option(
         None,
         "--align-band",
         min=0,
         help="Keep the alignment within N frames of the voice's predicted durations while it "
-        "learns a new speaker (0 = off, as published). [default: 20]",
+        f"learns a new speaker (0 = off, as published). [default: {_FINETUNE.align_band}]",
     ),
     freeze: str | None = typer.Option(
         None,
