@@ -102,6 +102,8 @@ def test_issue_14_finetune_defaults() -> None:
     cfg = TrainConfig.finetune()
     assert cfg.freeze == () and cfg.align_band == FINETUNE_ALIGN_BAND > 0
     assert cfg.scheduler == "constant" and not cfg.ddi and cfg.patience > 0
+    # Measured (docs/training.md): half the batch of training from scratch, at a higher rate.
+    assert (cfg.batch_size, cfg.learning_rate) == (8, 3e-4) and TrainConfig().batch_size == 16
     assert TrainConfig.finetune(freeze=("encoder",), align_band=0).align_band == 0
     assert TrainConfig().align_band == 0  # training from scratch: MAS as published
     with pytest.raises(ConfigError, match=r"train\.freeze"):
