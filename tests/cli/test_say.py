@@ -132,6 +132,24 @@ def test_version_and_help() -> None:
     assert b"say" in bare.stdout + bare.stderr
 
 
+def test_help_shows_defaults_and_brackets_as_written() -> None:
+    """Help texts are plain text: "[default: 8]" and "org/repo[@rev]" are not eaten as markup."""
+    from glowtts_cli.config import TrainConfig
+
+    def flat(*args: str) -> str:
+        result = run(*args, "--help", env={"COLUMNS": "100"})
+        assert result.returncode == 0, result.stderr.decode()
+        return " ".join(result.stdout.decode().split())
+
+    say = flat("say")
+    assert "org/repo[@rev]" in say and "[default: the voice's]" in say
+    tuned = TrainConfig.finetune()
+    finetune = flat("finetune")
+    assert f"Clips per step. [default: {tuned.batch_size}]" in finetune
+    assert f"Constant rate. [default: {tuned.learning_rate:g}]" in finetune
+    assert f"[default: {TrainConfig().max_steps}]" in flat("train")
+
+
 def test_help_does_not_import_torch() -> None:
     code = (
         "import sys\nfrom glowtts_cli.cli import main\nsys.argv=['glowtts','--help']\n"
