@@ -219,13 +219,13 @@ def _base_score(args: argparse.Namespace, held_out: list[Any], judges: Any, refe
 
 def _mos_judge() -> Any:
     """DistillMOS as the default-voice recipe loads it: ``(samples, rate) -> MOS``."""
-    import sys
+    import importlib.util
 
-    sys.path.insert(0, str(RECIPE))
-    try:
-        import evaluate  # the recipe's evaluate.py (its requirements.txt installs distillmos)
-    finally:
-        sys.path.remove(str(RECIPE))
+    # Loaded by path: a module named ``evaluate`` may already be installed or imported.
+    spec = importlib.util.spec_from_file_location("default_voice_evaluate", RECIPE / "evaluate.py")
+    assert spec is not None and spec.loader is not None
+    evaluate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(evaluate)  # its requirements.txt installs distillmos
     model = evaluate.mos_model()
     return lambda samples, rate: evaluate.predict_mos(model, samples, rate)
 
