@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         outcomes.append(Outcome(case, n, seconds, result.step, result.best_step, wall,
                                 tuned.wer, tuned.similarity, settings))  # fmt: skip
         curve = " ".join(f"{s}:{v:.3f}" for s, v in result.val_history)
-        print(f"{case}: held-out loss {curve}", flush=True)
+        print(f"{case}: held-out {result.val_metric} {curve}", flush=True)
         print(f"{case}: heard {list(tuned.heard)}", flush=True)
         print(_row(outcomes[-1], base.wer, base.similarity), flush=True)
     print("\n| data | clips | steps (best) | wall | WER before → after | similarity before → after "

@@ -781,6 +781,9 @@ class VoiceConfig:
 FREEZABLE = ("encoder", "duration", "decoder")
 """Model parts that ``TrainConfig.freeze`` can name."""
 
+VAL_METRICS = ("loss", "mel")
+"""What ``TrainConfig.val_metric`` can name."""
+
 FINETUNE_ALIGN_BAND = 20
 """Frames (0.23 s) the alignment of a fine-tune may stray from the base voice's predicted
 durations (measured on 2 minutes of a new speaker: 5 frames 72 % WER, 20 frames 8.8 %, 60 frames
@@ -827,6 +830,11 @@ class TrainConfig:
     """Stop after this many evaluations in a row without a lower validation loss (0 = never)."""
     val_fraction: float = 0.05
     """Share of clips held out for validation (at least one when there are two or more)."""
+    val_metric: str = "loss"
+    """What picks the best checkpoint and drives early stopping: ``loss`` (the training
+    objective on the held-out clips) or ``mel`` (L1 between each held-out mel and the mel the
+    decoder makes from the prior mean along the clip's alignment: what the voice would say with
+    the right durations, without the prior's spread)."""
     freeze: tuple[str, ...] = ()
     """Model parts left as they are: any of ``encoder``, ``duration``, ``decoder``, or a module
     inside one (``encoder.layers``: parameter names up to a dot)."""
@@ -864,6 +872,10 @@ class TrainConfig:
         )  # fmt: skip
         _check(self.patience >= 0, "train.patience must be >= 0")
         _check(0 <= self.val_fraction < 1, "train.val_fraction must be in [0, 1)")
+        _check(
+            self.val_metric in VAL_METRICS,
+            f"train.val_metric must be {' or '.join(VAL_METRICS)}, not '{self.val_metric}'",
+        )
         unknown = sorted(p for p in self.freeze if p.split(".", 1)[0] not in FREEZABLE)
         _check(
             not unknown and len(set(self.freeze) & set(FREEZABLE)) < len(FREEZABLE),
@@ -879,8 +891,8 @@ class TrainConfig:
         """Fine-tuning defaults: batches of 8 clips at a constant 3e-4 (half the time a step of
         batch 16 takes, and as intelligible), no warm-up, no DDI, every part trained, the
         alignment kept near the base voice's durations (:data:`FINETUNE_ALIGN_BAND`), frequent
-        validation on a larger held-out share, early stopping (the choices and their
-        measurements: docs/training.md)."""
+        validation on a larger held-out share scored by mel error, early stopping (the choices
+        and their measurements: docs/training.md)."""
         base: dict[str, Any] = {
             "scheduler": "constant",
             "learning_rate": 3e-4,
@@ -892,6 +904,7 @@ class TrainConfig:
             "sample_every": 500,
             "patience": 8,
             "val_fraction": 0.1,
+            "val_metric": "mel",
             "align_band": FINETUNE_ALIGN_BAND,
         }
         base.update(overrides)

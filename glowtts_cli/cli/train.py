@@ -83,24 +83,25 @@ def _finetune_overrides(
 
 
 def _print_val_curve(result: Any, rows: int = 12) -> None:
-    """The held-out loss curve as text: a few evaluations (always the best and the last)."""
+    """The held-out score curve as text: a few evaluations (always the best and the last)."""
     history: list[tuple[int, float]] = result.val_history
     if not history:
         return
+    what = "held-out mel error" if result.val_metric == "mel" else "held-out loss"
     keep = {0, len(history) - 1, *range(0, len(history), max(1, len(history) // rows))}
     best = result.best_step
     keep |= {i for i, (step, _) in enumerate(history) if step == best}
     losses = [v for _, v in history]
     low, high = min(losses), max(losses)
     console = err_console()
-    console.print("[bold]held-out loss[/] (lower is better)")
+    console.print(f"[bold]{what}[/] (lower is better)")
     for i in sorted(keep):
         step, value = history[i]
         bar = "#" * (1 + round(30 * (value - low) / (high - low))) if high > low else "#"
         mark = "  <- best, exported" if step == best else ""
         console.print(f"  step {step:>6}  {value:8.4f}  {bar}{mark}", highlight=False)
     if result.stopped_early:
-        console.print(f"stopped early: no better held-out loss after step {best}")
+        console.print(f"stopped early: no better {what} after step {best}")
     if best == 0:
         console.print(
             "[yellow]warning:[/] fine-tuning never beat the base voice on the held-out clips; "
@@ -268,7 +269,7 @@ def finetune(
         None,
         "--patience",
         min=0,
-        help="Stop after N held-out losses without a new best (0 = never). "
+        help="Stop after N held-out scores without a new best (0 = never). "
         f"[default: {_FINETUNE.patience}]",
     ),
     align_band: int | None = typer.Option(
@@ -331,7 +332,7 @@ def finetune(
 def export(
     run: Path = typer.Argument(..., help="Training run folder."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Voice folder. [default: RUN/voice]"),
-    which: str = typer.Option("best", "--which", help="best (lowest validation loss) or last."),
+    which: str = typer.Option("best", "--which", help="best (lowest validation score) or last."),
     onnx: bool = typer.Option(
         False, "--onnx", help="Also write model.onnx (Piper's format; `--engine onnx`) into it."
     ),

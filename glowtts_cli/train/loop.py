@@ -71,19 +71,21 @@ class TrainResult:
     step: int
     """Optimizer steps done in total (including earlier sessions of the run)."""
     best_val_loss: float | None
-    """Lowest validation loss seen, if any evaluation ran."""
+    """Lowest validation score (``train.val_metric``) seen, if any evaluation ran."""
     last_losses: dict[str, float] = field(default_factory=dict)
     """Training losses of the last step."""
     checkpoint: Path | None = None
     """The last checkpoint written."""
     val_history: list[tuple[int, float]] = field(default_factory=list)
-    """(step, validation loss) of every evaluation of the run; step 0 is the base voice."""
+    """(step, validation score) of every evaluation of the run; step 0 is the base voice."""
     stopped_early: bool = False
-    """True when the run stopped because the validation loss no longer improved."""
+    """True when the run stopped because the validation score no longer improved."""
+    val_metric: str = "loss"
+    """What the validation score is (``train.val_metric``)."""
 
     @property
     def best_step(self) -> int | None:
-        """The step of the lowest validation loss (what ``best.pt`` holds)."""
+        """The step of the lowest validation score (what ``best.pt`` holds)."""
         if not self.val_history:
             return None
         return min(self.val_history, key=lambda item: (item[1], item[0]))[0]
@@ -111,6 +113,20 @@ def compute_losses(
     l_mle = mle_loss(out.z, out.mu_y, out.logs_y, out.logdet, out.y_mask)
     l_dur = duration_loss(out.logw, out.logw_mas, x_lengths)
     return Losses(l_mle + l_dur, l_mle, l_dur, out)
+
+
+def prior_mel_error(
+    raw: GlowTTS, out: TrainOutput, batch: Batch, device: torch.device
+) -> torch.Tensor:
+    """Mean L1 between each clip's log-mel and the mel the decoder makes from the prior mean
+    expanded along the clip's alignment (noise 0): how close the voice's rendering of the text
+    is to the recording when the durations are right, whatever the prior's spread."""
+    g = raw.speaker_embedding(batch.speakers.to(device)) if raw.cfg.multi_speaker else None
+    mask = out.y_mask  # [B, 1, T_y]
+    y_hat, _ = raw.decoder(out.mu_y * mask, mask, g=g, reverse=True)  # [B, M, T_y]
+    y = batch.y.to(device)[:, :, : mask.shape[-1]]  # [B, M, T_y]
+    error: torch.Tensor = ((y_hat - y).abs() * mask).sum() / (mask.sum() * y.shape[1])
+    return error
 
 
 def alignable(prepared: PreparedDataset, n_sqz: int) -> tuple[PreparedDataset, tuple[str, ...]]:
@@ -242,7 +258,7 @@ class Trainer:
         self.best_val: float | None = None
         self.val_history: list[tuple[int, float]] = []
         self.evals_since_best = 0
-        """Evaluations since the validation loss last improved (early stopping)."""
+        """Evaluations since the validation score last improved (early stopping)."""
         self.bad_steps = 0
         self.ddi_pending = from_scratch and train.ddi
         """Data-dependent init still to do (once, on the first batch of a run from scratch)."""
@@ -374,27 +390,36 @@ class Trainer:
     # -- evaluation ----------------------------------------------------------------------------
 
     @torch.no_grad()
-    def evaluate(self, *, media: bool = True) -> float | None:
-        """Validation loss, plus (with ``media``) an alignment image, mel images and a sample."""
+    def evaluate(self, *, media: bool = True) -> dict[str, float] | None:
+        """Validation ``loss`` and ``mel_l1`` (:func:`prior_mel_error`), plus (with ``media``)
+        an alignment image, mel images and a sample; None without held-out clips."""
         if len(self.val_set) == 0:
             return None
         self.raw.eval()
         try:
-            totals: list[float] = []
-            n = len(self.val_set)
-            size = self.cfg.batch_size
+            sums = {"loss": 0.0, "mel_l1": 0.0}
+            n, size, batches = len(self.val_set), self.cfg.batch_size, 0
             first: tuple[Batch, Losses] | None = None
-            for start in range(0, min(n, size * EVAL_BATCHES), size):
-                batch = collate([self.val_set[i] for i in range(start, min(n, start + size))])
-                losses = compute_losses(self.raw, self.raw, batch, self.device, self.cfg.align_band)
-                totals.append(float(losses.total))
-                first = first or (batch, losses)
-            val = sum(totals) / len(totals)
+            with torch.no_grad():
+                for start in range(0, min(n, size * EVAL_BATCHES), size):
+                    batch = collate([self.val_set[i] for i in range(start, min(n, start + size))])
+                    losses = compute_losses(
+                        self.raw, self.raw, batch, self.device, self.cfg.align_band
+                    )
+                    sums["loss"] += float(losses.total)
+                    mel = prior_mel_error(self.raw, losses.output, batch, self.device)
+                    sums["mel_l1"] += float(mel)
+                    batches += 1
+                    first = first or (batch, losses)
+            values = {k: v / batches for k, v in sums.items()}
             if self.dist.world_size > 1:  # identical on every process, so all agree on "best"
-                val = float(all_reduce_mean(torch.tensor(val, device=self.device)))
+                values = {
+                    k: float(all_reduce_mean(torch.tensor(v, device=self.device)))
+                    for k, v in values.items()
+                }
             if media and first is not None and self.dist.is_main:
                 self._eval_media(*first)
-            return val
+            return values
         finally:
             self.raw.train()
 
@@ -455,12 +480,12 @@ class Trainer:
         }  # fmt: skip
         return TrainResult(
             self.step, self.best_val, last, self.last_checkpoint, list(self.val_history),
-            self.stopped_early,
+            self.stopped_early, self.cfg.val_metric,
         )  # fmt: skip
 
     @property
     def stopped_early(self) -> bool:
-        """Whether ``patience`` evaluations in a row brought no lower validation loss."""
+        """Whether ``patience`` evaluations in a row brought no lower validation score."""
         return 0 < self.cfg.patience <= self.evals_since_best
 
     def _finished(self) -> bool:
@@ -470,9 +495,9 @@ class Trainer:
         """Validation loss of the starting weights (a fine-tune's base voice), saved as the
         first best checkpoint: a fine-tune that never improves on it exports the base voice
         rather than a worse one."""
-        val = self.evaluate(media=False)
-        if val is not None and math.isfinite(val):
-            self._record_val(val)
+        values = self.evaluate(media=False)
+        if values is not None and math.isfinite(self._score(values)):
+            self._record_val(values)
             self._save(0, best=True)
 
     def _evaluate_last(self) -> bool:
@@ -480,13 +505,18 @@ class Trainer:
         checkpoint is chosen among every candidate; True when they are the best."""
         if self.val_history and self.val_history[-1][0] == self.step:
             return False
-        val = self.evaluate(media=False)
-        return val is not None and self._record_val(val)
+        values = self.evaluate(media=False)
+        return values is not None and self._record_val(values)
 
-    def _record_val(self, val: float) -> bool:
-        """Log one validation loss; True when it is the best so far."""
+    def _score(self, values: dict[str, float]) -> float:
+        """The validation value that ``train.val_metric`` ranks checkpoints by."""
+        return values["mel_l1" if self.cfg.val_metric == "mel" else "loss"]
+
+    def _record_val(self, values: dict[str, float]) -> bool:
+        """Log one evaluation; True when its score is the best so far."""
+        val = self._score(values)
         self.val_history.append((self.step, val))
-        self.log.scalars(self.step, {"loss": val}, prefix="val")
+        self.log.scalars(self.step, values, prefix="val")
         if math.isfinite(val) and (self.best_val is None or val < self.best_val):
             self.best_val, self.evals_since_best = val, 0
             return True
@@ -522,8 +552,8 @@ class Trainer:
         best = False
         scored, sampled = step % self.cfg.eval_every == 0, step % self.cfg.sample_every == 0
         if scored or sampled:
-            val = self.evaluate(media=sampled)
-            if scored and val is not None:
-                best = self._record_val(val)
+            values = self.evaluate(media=sampled)
+            if scored and values is not None:
+                best = self._record_val(values)
         if step % self.cfg.checkpoint_every == 0 or best:
             self._save(batches_done, best=best)
