@@ -400,17 +400,14 @@ class Trainer:
             sums = {"loss": 0.0, "mel_l1": 0.0}
             n, size, batches = len(self.val_set), self.cfg.batch_size, 0
             first: tuple[Batch, Losses] | None = None
-            with torch.no_grad():
-                for start in range(0, min(n, size * EVAL_BATCHES), size):
-                    batch = collate([self.val_set[i] for i in range(start, min(n, start + size))])
-                    losses = compute_losses(
-                        self.raw, self.raw, batch, self.device, self.cfg.align_band
-                    )
-                    sums["loss"] += float(losses.total)
-                    mel = prior_mel_error(self.raw, losses.output, batch, self.device)
-                    sums["mel_l1"] += float(mel)
-                    batches += 1
-                    first = first or (batch, losses)
+            for start in range(0, min(n, size * EVAL_BATCHES), size):
+                batch = collate([self.val_set[i] for i in range(start, min(n, start + size))])
+                losses = compute_losses(self.raw, self.raw, batch, self.device, self.cfg.align_band)
+                sums["loss"] += float(losses.total)
+                mel = prior_mel_error(self.raw, losses.output, batch, self.device)
+                sums["mel_l1"] += float(mel)
+                batches += 1
+                first = first or (batch, losses)
             values = {k: v / batches for k, v in sums.items()}
             if self.dist.world_size > 1:  # identical on every process, so all agree on "best"
                 values = {
@@ -492,7 +489,7 @@ class Trainer:
         return self.step >= self.cfg.max_steps or self.stopped_early
 
     def _evaluate_base(self) -> None:
-        """Validation loss of the starting weights (a fine-tune's base voice), saved as the
+        """Validation score of the starting weights (a fine-tune's base voice), saved as the
         first best checkpoint: a fine-tune that never improves on it exports the base voice
         rather than a worse one."""
         values = self.evaluate(media=False)
