@@ -32,8 +32,8 @@ ProgressFn = Callable[[int, int], None]
 
 FINETUNE_MIN_SECONDS = 100.0
 """Less audio than this and ``glowtts finetune`` refuses: on a new speaker, 40 s and 60 s made the
-bundled voice far less intelligible (Whisper WER 3.3 -> 31.6 % and 14.5 %), 115 s kept it at
-5-7 % (docs/training.md)."""
+bundled voice clearly less intelligible (Whisper WER 3.3 -> 12.0 % and 7.3 %), 115 s kept it at
+4.7-5.7 % on four seeds (docs/training.md)."""
 FINETUNE_GOOD_SECONDS = 600.0
 """The amount the dataset check recommends (the benchmark's 10-minute case; docs/training.md)."""
 
