@@ -257,7 +257,7 @@ def finetune(
         None,
         "--eval-every",
         min=1,
-        help=f"Held-out loss every N steps. [default: {_FINETUNE.eval_every}]",
+        help=f"Held-out score every N steps. [default: {_FINETUNE.eval_every}]",
     ),
     sample_every: int | None = typer.Option(
         None,

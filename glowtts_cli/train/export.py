@@ -14,11 +14,9 @@ from glowtts_cli.data.prepare import PreparedDataset
 from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.state_dict import load_state_dict_strict
 from glowtts_cli.train.checkpoint import load_checkpoint
+from glowtts_cli.train.loop import VAL_SCORES
 from glowtts_cli.train.runs import RunSpec, chosen_checkpoint, existing_run
 from glowtts_cli.voice_folder import export_model_state, public_name, save_voice
-
-_VAL_KEY = {"loss": "val_loss", "mel": "val_mel_l1"}
-"""``train.val_metric`` -> the name of the best validation score on the voice card."""
 
 VOICE_DIR = "voice"
 """Where a run exports its voice by default, inside the run folder."""
@@ -52,7 +50,7 @@ def export(
         hours=round(frames * audio.hop_length / audio.sample_rate / 3600, 3),
         steps=int(state["step"]),
         base_voice=public_name(spec.base_voice),
-        final_losses={_VAL_KEY[spec.train.val_metric]: float(state["best_val"])}
+        final_losses={f"val_{VAL_SCORES[spec.train.val_metric]}": float(state["best_val"])}
         if state.get("best_val")
         else {},
         notes=f"Trained with glowtts-cli ({spec.kind}); checkpoint {path.name}.",

@@ -45,6 +45,10 @@ from glowtts_cli.train.stopping import StopFlag
 
 logger = logging.getLogger(__name__)
 
+VAL_SCORES = {"loss": "loss", "mel": "mel_l1"}
+"""``train.val_metric`` -> the value of :meth:`Trainer.evaluate` it ranks by (logged as
+``val/<value>``)."""
+
 EVAL_BATCHES = 8
 """Validation batches per evaluation (bounds its cost on long validation sets)."""
 
@@ -101,6 +105,13 @@ class Losses:
     output: TrainOutput
 
 
+def speaker_conditioning(
+    raw: GlowTTS, speakers: torch.Tensor, device: torch.device
+) -> torch.Tensor | None:
+    """The speaker embedding [B, G, 1] of a batch's speaker ids [B]; None for one speaker."""
+    return raw.speaker_embedding(speakers.to(device)) if raw.cfg.multi_speaker else None
+
+
 def compute_losses(
     model: nn.Module, raw: GlowTTS, batch: Batch, device: torch.device, align_band: int = 0
 ) -> Losses:
@@ -108,7 +119,7 @@ def compute_losses(
     (``align_band``: see :meth:`GlowTTS.forward_train`)."""
     x, x_lengths = batch.x.to(device), batch.x_lengths.to(device)
     y, y_lengths = batch.y.to(device), batch.y_lengths.to(device)
-    g = raw.speaker_embedding(batch.speakers.to(device)) if raw.cfg.multi_speaker else None
+    g = speaker_conditioning(raw, batch.speakers, device)
     out: TrainOutput = model(x, x_lengths, y, y_lengths, g, align_band)
     l_mle = mle_loss(out.z, out.mu_y, out.logs_y, out.logdet, out.y_mask)
     l_dur = duration_loss(out.logw, out.logw_mas, x_lengths)
@@ -121,7 +132,7 @@ def prior_mel_error(
     """Mean L1 between each clip's log-mel and the mel the decoder makes from the prior mean
     expanded along the clip's alignment (noise 0): how close the voice's rendering of the text
     is to the recording when the durations are right, whatever the prior's spread."""
-    g = raw.speaker_embedding(batch.speakers.to(device)) if raw.cfg.multi_speaker else None
+    g = speaker_conditioning(raw, batch.speakers, device)
     mask = out.y_mask  # [B, 1, T_y]
     y_hat, _ = raw.decoder(out.mu_y * mask, mask, g=g, reverse=True)  # [B, M, T_y]
     y = batch.y.to(device)[:, :, : mask.shape[-1]]  # [B, M, T_y]
@@ -425,9 +436,7 @@ class Trainer:
         tx, ty = int(batch.x_lengths[0]), int(out.y_lengths[0])
         self.log.image(self.step, "alignment", out.attn[0, :tx, :ty].float().cpu().numpy())
         self.log.image(self.step, "mel_target", batch.y[0, :, :ty].numpy())
-        g = None
-        if self.raw.cfg.multi_speaker:
-            g = self.raw.speaker_embedding(batch.speakers[:1].to(self.device))
+        g = speaker_conditioning(self.raw, batch.speakers[:1], self.device)
         gen = self.raw.infer(  # at the voice's own temperature, as `glowtts say` will speak
             batch.x[:1].to(self.device),
             batch.x_lengths[:1].to(self.device),
@@ -507,7 +516,7 @@ class Trainer:
 
     def _score(self, values: dict[str, float]) -> float:
         """The validation value that ``train.val_metric`` ranks checkpoints by."""
-        return values["mel_l1" if self.cfg.val_metric == "mel" else "loss"]
+        return values[VAL_SCORES[self.cfg.val_metric]]
 
     def _record_val(self, values: dict[str, float]) -> bool:
         """Log one evaluation; True when its score is the best so far."""
