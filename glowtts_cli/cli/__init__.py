@@ -76,14 +76,14 @@ def main() -> None:
     except typer.Abort:
         err_console().print("aborted")
         sys.exit(130)
-    except typer.TyperException as e:  # usage errors (typer >= 0.29 raises its own click's)
+    except typer.TyperException as e:  # usage errors (typer 0.28 raises its own click's)
         sys.exit(_usage_error(e))
 
 
 def _usage_error(e: typer.TyperException) -> int:
     """Render a usage error as one ``error:`` line naming the command's --help; its exit code.
 
-    typer 0.29 bundles click as ``typer._click``: every click exception derives from the public
+    typer 0.28 bundles click as ``typer._click``: every click exception derives from the public
     ``typer.TyperException``, which is what is caught here (``click.ClickException`` is not).
     A bare group (``glowtts voices``) shows its help instead, as click does.
     """

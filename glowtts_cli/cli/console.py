@@ -6,14 +6,18 @@ import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from glowtts_cli.errors import DatasetError, GlowTTSError, Issue
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+# rich.progress and rich.table are imported where a bar or a table is drawn: a `glowtts say`
+# that draws neither does not pay their 10 ms of start-up.
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -69,6 +73,8 @@ def print_error(error: GlowTTSError) -> None:
 
 def issue_table(issues: Sequence[Issue]) -> Table:
     """Every issue, one row each: severity, where, what, and its kind."""
+    from rich.table import Table
+
     table = Table(title=f"{len(issues)} issue(s)", title_justify="left")
     for column in ("severity", "where", "problem", "kind"):
         table.add_column(column, overflow="fold")
@@ -85,7 +91,13 @@ def issue_table(issues: Sequence[Issue]) -> Table:
 
 @contextlib.contextmanager
 def progress_callback(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr driven by ``on_progress(done, total)`` callbacks."""
+    """A rich progress bar on stderr driven by ``on_progress(done, total)`` callbacks (no bar,
+    and a callback that does nothing, where stderr is not a terminal)."""
+    if not err_console().is_terminal:
+        yield lambda done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     with Progress(
         f"[progress.description]{description}",
         BarColumn(),
@@ -93,7 +105,6 @@ def progress_callback(description: str) -> Iterator[Callable[[int, int], None]]:
         TimeRemainingColumn(),
         console=err_console(),
         transient=True,
-        disable=not err_console().is_terminal,
     ) as progress:
         task = progress.add_task(description, total=None)
 
@@ -108,6 +119,14 @@ class StageProgress:
     ``train``, ``finetune`` and ``vocoder train`` share (each formats its own step line)."""
 
     def __init__(self, stack: contextlib.ExitStack, *, disable: bool = False) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         self.console = err_console()
         columns = (
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),

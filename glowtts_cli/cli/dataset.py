@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from glowtts_cli.cli.console import err_console, issue_table, progress_callback
 
@@ -48,6 +47,8 @@ def check(
         typer.echo(json.dumps(data, indent=2))
     elif report.issues:
         err_console().print(issue_table(report.issues))
+    from rich.table import Table  # here: `glowtts say` never draws one
+
     summary = Table.grid(padding=(0, 2))
     summary.add_row("layout", s.layout, "clips", f"{s.clips} ({s.usable_clips} usable)")
     summary.add_row("hours", f"{s.hours:.2f} ({s.usable_hours:.2f} usable)",

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from glowtts_cli.cli.console import err_console
 
@@ -36,6 +35,8 @@ def list_voices(
     if not rows:
         err_console().print("No voices installed, in the catalog or cached.")
         return
+    from rich.table import Table  # here: `glowtts say` never draws one
+
     table = Table(title="Voices", title_justify="left")
     for column in ("name", "source", "offline", "size", "language", "speakers", "license"):
         table.add_column(column)

@@ -75,6 +75,10 @@ class OnnxSynthesizer:
         except ImportError as e:
             raise ConfigError("The ONNX engine needs onnxruntime.", hint=INSTALL_HINT) from e
         options = onnxruntime.SessionOptions()
+        # The exporter has already folded constants; onnxruntime's own graph rewrites cost 0.25 s
+        # of every load (0.43 s -> 0.17 s for a 44 MB graph) and made synthesis no faster
+        # (HiFi-GAN V1 and Vocos voices, one thread: benchmarks/onnx_say.py).
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
         if threads is not None:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1

@@ -2,7 +2,7 @@
 
 The commands, their options and the options' types are discovered from the app itself, so a new
 command or option is covered without editing this file, and a typer release that changes what it
-raises (typer 0.29 bundles click as ``typer._click``) fails here instead of in users' hands.
+raises (typer 0.28 bundles click as ``typer._click``) fails here instead of in users' hands.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _numeric_options() -> Iterator[tuple[list[str], str, type, Any]]:
             kind = next((t for t in (int, float) if t in typing.get_args(hints[param.name])
                          or hints[param.name] is t), None)  # fmt: skip
             if kind is not None:
-                yield path, param.opts[0], kind, param.min
+                yield path, param.opts[0], kind, getattr(param.type, "min", None)
 
 
 NUMERIC = list(_numeric_options())
@@ -141,7 +141,8 @@ def test_issue_18_installed_command(tmp_path: Path) -> None:
 
 
 def test_typer_is_the_tested_release() -> None:
-    """pyproject bounds typer to the series these tests ran against."""
+    """pyproject bounds typer to the series these tests ran against (0.29 costs every command
+    0.13 s in pydantic; tests/onnx/test_engine.py notices pydantic in `glowtts say`)."""
     version = tuple(int(x) for x in typer.__version__.split(".")[:2])
-    assert (0, 29) <= version < (0, 30), typer.__version__
+    assert (0, 28) <= version < (0, 29), typer.__version__
     assert inspect.isclass(typer.TyperException)
