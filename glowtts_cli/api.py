@@ -228,9 +228,10 @@ class Voice:
     ) -> Voice:
         """Load a voice: a folder, catalog name or ``org/repo[@rev]`` (default: bundled voice).
 
-        ``engine`` is one of ``ENGINES``. ``auto`` runs the folder's exported graph when it was
-        made from the folder's weights, onnxruntime is installed, the device is the CPU (or
-        left to choose) and no other vocoder is asked for; else torch.
+        ``engine`` is one of ``ENGINES``. ``auto`` runs the voice's exported graph (in its
+        folder, or for a bundled, catalog or Hub voice in the user cache) when it was made from
+        the voice's weights, onnxruntime is installed, the device is the CPU (or left to
+        choose) and no other vocoder is asked for; else torch.
         """
         if spec is None:
             spec = default_voice()
@@ -242,10 +243,11 @@ class Voice:
             check_threads(threads)
         if engine != "torch":
             folder = resolve(str(spec)).path
-            if _use_graph(engine, folder, device=device, vocoder=vocoder):
+            graph_dir = _graph_to_use(engine, folder, device=device, vocoder=vocoder)
+            if graph_dir is not None:
                 from glowtts_cli.onnx.runtime import OnnxSynthesizer
 
-                graph = OnnxSynthesizer(folder, threads=threads)
+                graph = OnnxSynthesizer(graph_dir, threads=threads)
                 cfg = read_voice_config(folder)
                 return cls(cfg, None, None, device=None, path=folder, graph=graph)
         from glowtts_cli.model.glow_tts import GlowTTS  # the torch engine from here on
@@ -673,15 +675,17 @@ class _Clock:
         return words
 
 
-def _use_graph(
+def _graph_to_use(
     engine: str, folder: Path, *, device: str | torch.device | None, vocoder: str | None
-) -> bool:
-    """Whether ``engine`` (``auto`` or ``onnx``) runs ``folder``'s exported graph."""
-    from glowtts_cli.onnx.runtime import graph_mismatch, onnxruntime_available
+) -> Path | None:
+    """The folder of the exported graph that ``engine`` (``auto`` or ``onnx``) runs for the
+    voice in ``folder`` (the folder itself or its cached export), or None: torch runs it."""
+    from glowtts_cli.onnx.runtime import graph_folder, onnxruntime_available
 
     on_cpu = device is None or (isinstance(device, str) and device in ("auto", "cpu"))
     if engine == "auto":
-        return on_cpu and vocoder is None and onnxruntime_available() and not graph_mismatch(folder)
+        usable = on_cpu and vocoder is None and onnxruntime_available()
+        return graph_folder(folder) if usable else None
     if vocoder is not None:
         raise ConfigError(
             "The ONNX engine runs the vocoder exported with the voice; another cannot be given.",
@@ -692,7 +696,7 @@ def _use_graph(
             f"The ONNX engine runs on the CPU, not on '{device}'.",
             hint="Leave device out, or use engine='torch'.",
         )
-    return True
+    return graph_folder(folder) or folder  # a folder's own graph runs whatever its weights
 
 
 def resolve_engine(engine: str, *, seed: int | None, noise_scale: float | None) -> str:

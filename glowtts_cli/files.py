@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -234,3 +235,17 @@ def read_json(path: str | Path, *, hint: str | None = None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path} does not hold a JSON object.", hint=hint)
     return data
+
+
+def cache_root() -> Path:
+    """Our cache folder: ``$GLOWTTS_CACHE`` if set, else the platform's user cache + ``glowtts``."""
+    override = os.environ.get("GLOWTTS_CACHE")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "glowtts" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "glowtts"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "glowtts"

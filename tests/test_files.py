@@ -19,6 +19,7 @@ from glowtts_cli.files import (
     STALE_SECONDS,
     atomic_path,
     atomic_write_text,
+    cache_root,
     read_json,
     sha256_file,
     sweep_temporaries,
@@ -160,3 +161,14 @@ def test_issue_18_a_write_killed_by_sigkill_is_swept_by_a_later_process(tmp_path
     later = "import sys; from glowtts_cli.files import write_json; write_json(sys.argv[1], {})"
     subprocess.run([sys.executable, "-c", later, str(tmp_path / "other.json")], check=True)
     assert _leftovers(tmp_path) == [] and target.read_text() == "old"
+
+
+def test_cache_root_follows_the_platform_convention(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GLOWTTS_CACHE", "/some/where")
+    assert cache_root() == Path("/some/where")
+    monkeypatch.delenv("GLOWTTS_CACHE")
+    if sys.platform.startswith("linux"):
+        monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+        assert cache_root() == Path("/xdg/glowtts")
+        monkeypatch.delenv("XDG_CACHE_HOME")
+        assert cache_root() == Path.home() / ".cache" / "glowtts"

@@ -188,9 +188,17 @@ def import_official(
 @app.command("export-onnx")
 def export_onnx(
     name: str = typer.Argument(..., help="Voice name, folder or org/repo[@rev]."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for model.onnx and its config."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Folder for model.onnx and its config. Default: a voice folder's own; for a "
+        "bundled, catalog or Hub voice the user cache, where --voice NAME finds it.",
+    ),
 ) -> None:
-    """Export a voice as one ONNX graph with Piper's interface (model.onnx + model.onnx.json)."""
+    """Export a voice as one ONNX graph with Piper's interface (model.onnx + model.onnx.json).
+
+    `glowtts say` then runs it without torch (--engine auto or onnx)."""
     from glowtts_cli.onnx.export import export_onnx as run_export
 
     path = run_export(name, out)

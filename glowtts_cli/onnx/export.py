@@ -20,7 +20,7 @@ from glowtts_cli.model.glow_tts import GlowTTS
 from glowtts_cli.onnx.graph import SynthesisGraph, export_graph
 from glowtts_cli.onnx.istft import ExportableVocos
 from glowtts_cli.onnx.piper_config import piper_config
-from glowtts_cli.onnx.runtime import ONNX_CONFIG_FILE, ONNX_FILE
+from glowtts_cli.onnx.runtime import ONNX_CONFIG_FILE, ONNX_FILE, cached_graph_dir
 from glowtts_cli.state_dict import load_state_dict_strict
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
 from glowtts_cli.vocoder.vocos import VocosGenerator
@@ -59,19 +59,25 @@ def export_onnx_model(cfg: VoiceConfig, model: GlowTTS, vocoder: torch.nn.Module
     return buffer.getvalue()
 
 
-def export_onnx(spec: str | Path, out: Path) -> Path:
+def export_onnx(spec: str | Path, out: Path | None = None) -> Path:
     """Export a voice (folder, catalog name or ``org/repo[@rev]``) into the folder ``out``.
 
     Writes ``model.onnx``, ``model.onnx.json``, and ``config.json`` plus ``README.md`` when
-    ``out`` is not the voice's own folder. Returns the path of ``model.onnx``.
+    ``out`` is not the voice's own folder. ``out`` None: a local voice's own folder; for a
+    bundled, catalog or Hub voice the user cache (:func:`cached_graph_dir`), where loading the
+    voice by its name finds the graph. Returns the path of ``model.onnx``.
 
     Raises:
         ConfigError: a vocoder or front end that cannot be exported (Griffin-Lim, ARPAbet).
         CheckpointError: weights missing or not fitting the config.
     """
-    folder = resolve(str(spec)).path
+    resolved = resolve(str(spec))
+    folder = resolved.path
     cfg = read_voice_config(folder)
-    config = piper_config(cfg, model_sha256=sha256_file(folder / MODEL_FILE))  # checks first
+    digest = sha256_file(folder / MODEL_FILE)
+    config = piper_config(cfg, model_sha256=digest)  # checks first
+    if out is None:
+        out = folder if resolved.origin == "local" else cached_graph_dir(digest)
     model = GlowTTS(cfg.model).prepare_for_inference()
     load_state_dict_strict(model, load_model_state(folder), source=str(folder / MODEL_FILE))
     model.decoder.store_inverse()

@@ -15,13 +15,15 @@ import numpy as np
 import numpy.typing as npt
 
 from glowtts_cli.errors import ConfigError, VoiceNotFoundError
-from glowtts_cli.files import read_json, sha256_file
+from glowtts_cli.files import cache_root, read_json, sha256_file
 from glowtts_cli.voice_folder import MODEL_FILE
 
 __all__ = [
     "ONNX_CONFIG_FILE",
     "ONNX_FILE",
     "OnnxSynthesizer",
+    "cached_graph_dir",
+    "graph_folder",
     "graph_mismatch",
     "onnxruntime_available",
 ]
@@ -31,11 +33,19 @@ ONNX_FILE = "model.onnx"
 ONNX_CONFIG_FILE = "model.onnx.json"
 """Its Piper voice config (Piper's default name: the model path plus ``.json``)."""
 INSTALL_HINT = 'Install onnxruntime with: pip install "glowtts-cli[onnx]"'
+GRAPH_CACHE = "onnx"
+"""Folder of the user cache holding the graphs of voices whose folders are not the user's."""
 
 
 def onnxruntime_available() -> bool:
     """Whether onnxruntime can be imported (checked without importing it)."""
     return importlib.util.find_spec("onnxruntime") is not None
+
+
+def cached_graph_dir(weights_sha256: str) -> Path:
+    """Where ``glowtts voices export-onnx`` puts the graph of a bundled, catalog or Hub voice
+    (folders that are not the user's to write): the user cache, by the weights' checksum."""
+    return cache_root() / GRAPH_CACHE / weights_sha256[:16]
 
 
 def graph_mismatch(folder: Path) -> str | None:
@@ -44,15 +54,36 @@ def graph_mismatch(folder: Path) -> str | None:
     None means: ``model.onnx`` and its config are there, and the graph was exported from the
     folder's current ``model.safetensors`` (or the folder holds no torch weights at all).
     """
-    if not (folder / ONNX_FILE).is_file() or not (folder / ONNX_CONFIG_FILE).is_file():
+    if not _has_graph(folder):
         return f"{folder} holds no exported graph ({ONNX_FILE} and {ONNX_CONFIG_FILE})"
     weights = folder / MODEL_FILE
-    if not weights.is_file():
-        return None
-    recorded = read_json(folder / ONNX_CONFIG_FILE).get("glowtts", {}).get("model_sha256")
-    if recorded != sha256_file(weights):
+    if weights.is_file() and _exported_from(folder) != sha256_file(weights):
         return f"{folder / ONNX_FILE} was exported from other weights than {MODEL_FILE}"
     return None
+
+
+def graph_folder(voice_folder: Path) -> Path | None:
+    """The folder holding a graph exported from ``voice_folder``'s current weights: the voice
+    folder itself, else its entry in the user cache (:func:`cached_graph_dir`); None if neither.
+    """
+    if graph_mismatch(voice_folder) is None:
+        return voice_folder
+    weights = voice_folder / MODEL_FILE
+    if not weights.is_file() or not (cache_root() / GRAPH_CACHE).is_dir():
+        return None  # nothing exported into the cache yet: no need to checksum the weights
+    digest = sha256_file(weights)
+    cached = cached_graph_dir(digest)
+    return cached if _has_graph(cached) and _exported_from(cached) == digest else None
+
+
+def _has_graph(folder: Path) -> bool:
+    return (folder / ONNX_FILE).is_file() and (folder / ONNX_CONFIG_FILE).is_file()
+
+
+def _exported_from(folder: Path) -> str | None:
+    """The sha256 of the weights ``folder``'s graph was exported from, as its config records."""
+    recorded = read_json(folder / ONNX_CONFIG_FILE).get("glowtts", {}).get("model_sha256")
+    return recorded if isinstance(recorded, str) else None
 
 
 class OnnxSynthesizer:
@@ -68,7 +99,7 @@ class OnnxSynthesizer:
         if not path.is_file():
             raise VoiceNotFoundError(
                 f"{folder} holds no exported graph ({ONNX_FILE}).",
-                hint=f"Export one with: glowtts voices export-onnx VOICE --out {folder}",
+                hint="Export one with: glowtts voices export-onnx VOICE",
             )
         try:
             import onnxruntime

@@ -23,9 +23,8 @@ import numpy.typing as npt
 from glowtts_cli.api import SynthesisOptions, Voice
 from glowtts_cli.audio import io as audio_io
 from glowtts_cli.errors import TrainingError
-from glowtts_cli.files import atomic_path
+from glowtts_cli.files import atomic_path, cache_root
 from glowtts_cli.text.normalize import normalize
-from glowtts_cli.vocoder.bundled import cache_root
 
 WHISPER_RATE = 16000
 """Sample rate Whisper and Resemblyzer take."""

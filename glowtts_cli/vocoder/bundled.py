@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from glowtts_cli.config import HiFiGANConfig
 from glowtts_cli.errors import CheckpointError, ConfigError
-from glowtts_cli.files import atomic_path, sha256_file
+from glowtts_cli.files import atomic_path, cache_root, sha256_file
 from glowtts_cli.vocoder.hifigan import HiFiGANGenerator
 from glowtts_cli.vocoder.weights import (
     WEIGHTS_NAME,
@@ -64,20 +62,6 @@ BUNDLED: dict[str, BundledVocoder] = {
     ),
 }
 """Vocoders available offline, by name."""
-
-
-def cache_root() -> Path:
-    """Our cache folder: ``$GLOWTTS_CACHE`` if set, else the platform's user cache + ``glowtts``."""
-    override = os.environ.get("GLOWTTS_CACHE")
-    if override:
-        return Path(override).expanduser()
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "glowtts" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "glowtts"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "glowtts"
 
 
 def package_data_dir() -> Path:

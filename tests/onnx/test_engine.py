@@ -144,3 +144,52 @@ def test_speak_takes_the_graph_by_itself_without_torch(exported_dir: Path, tmp_p
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "torch" not in modules and "onnxruntime" in modules
     assert int(proc.stdout.split()[-1]) > 0
+
+
+def test_export_without_out_finds_its_way_back(
+    hifigan_voice_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --out: a local voice's graph goes into its own folder; a bundled voice's (its folder
+    is the package's) into the user cache, where loading it by name under ``auto`` finds it."""
+    from glowtts_cli.api import Voice
+    from glowtts_cli.files import sha256_file
+    from glowtts_cli.hub import resolve
+    from glowtts_cli.onnx.export import export_onnx
+    from glowtts_cli.onnx.runtime import graph_folder
+    from glowtts_cli.voices import default_voice
+
+    monkeypatch.setenv("GLOWTTS_CACHE", str(tmp_path / "cache"))
+    local = tmp_path / "local"
+    shutil.copytree(hifigan_voice_dir, local)
+    assert export_onnx(local) == local / "model.onnx"
+    assert not (tmp_path / "cache").exists()
+
+    name = default_voice()
+    bundled = resolve(name).path
+    before = sorted(p.name for p in bundled.iterdir())
+    assert Voice.load(name, engine="auto").graph is None  # nothing exported yet
+    graph = export_onnx(name)
+    digest = sha256_file(bundled / "model.safetensors")
+    assert graph == tmp_path / "cache" / "onnx" / digest[:16] / "model.onnx"
+    assert sorted(p.name for p in bundled.iterdir()) == before  # the package folder untouched
+    voice = Voice.load(name, engine="auto", threads=1)
+    assert voice.graph is not None and voice.path == bundled
+    assert voice.synthesize("Hi.").samples.size > 0
+    # Other weights do not take a cached graph that is not theirs.
+    assert graph_folder(hifigan_voice_dir) is None
+    assert Voice.load(hifigan_voice_dir, engine="auto").graph is None
+
+
+def test_cli_export_onnx_defaults_to_the_voice_folder(
+    hifigan_voice_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "voice"
+    shutil.copytree(hifigan_voice_dir, folder)
+    monkeypatch.setenv("GLOWTTS_CACHE", str(tmp_path / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "glowtts_cli", "voices", "export-onnx", str(folder)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Warning" not in proc.stderr, proc.stderr  # the tracer's expected warnings are quiet
+    assert (folder / "model.onnx").is_file() and (folder / "model.onnx.json").is_file()

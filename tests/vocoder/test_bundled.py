@@ -60,17 +60,6 @@ def test_conversion_happens_once_and_atomically(tmp_path: Path) -> None:
     assert all(torch.equal(converted[k], official[k]) for k in official)
 
 
-def test_cache_root_follows_the_platform_convention(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GLOWTTS_CACHE", "/some/where")
-    assert bundled.cache_root() == Path("/some/where")
-    monkeypatch.delenv("GLOWTTS_CACHE")
-    if sys.platform.startswith("linux"):
-        monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
-        assert bundled.cache_root() == Path("/xdg/glowtts")
-        monkeypatch.delenv("XDG_CACHE_HOME")
-        assert bundled.cache_root() == Path.home() / ".cache" / "glowtts"
-
-
 def test_unknown_bundled_name() -> None:
     with pytest.raises(ConfigError, match="Unknown bundled vocoder 'universl'") as err:
         bundled.bundled_vocoder_dir("universl")
