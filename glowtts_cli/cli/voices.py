@@ -92,13 +92,26 @@ def remove(
     name: str = typer.Argument(..., help="Catalog name or org/repo[@rev]."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Remove several revisions without asking."),
 ) -> None:
-    """Delete a downloaded voice from the local cache (every revision, or just @rev)."""
+    """Delete a downloaded voice from the local cache (every revision, or just @rev), with
+    the ONNX graphs exported for it; for a bundled voice, just its exported graph."""
     from glowtts_cli.errors import ConfigError, GlowTTSError
-    from glowtts_cli.hub_cache import cached_revisions, remove_cached, suggest_cached
-    from glowtts_cli.voices import load_catalog
+    from glowtts_cli.hub_cache import (
+        cached_repo_dir,
+        cached_revisions,
+        remove_cached,
+        suggest_cached,
+    )
+    from glowtts_cli.voices import bundled_voice_dir, load_catalog
 
     entry = load_catalog().get(name)
     if entry is not None and entry.bundled:
+        graphs_freed = _remove_graphs(_cached_graphs([bundled_voice_dir(entry)]))
+        if graphs_freed:
+            err_console().print(
+                f"removed the exported ONNX graph of {name}: {_human(graphs_freed)} freed "
+                "(the voice itself ships inside the package)"
+            )
+            return
         raise GlowTTSError(
             f"'{name}' ships inside the package and cannot be removed.",
             hint="Bundled voices take no cache space; `pip uninstall glowtts-cli` removes them.",
@@ -115,7 +128,9 @@ def remove(
     found = cached_revisions(repo_id, revision or None)
     if len(found) > 1 and not yes:
         _confirm_removal(repo_id, found)
+    graphs = _cached_graphs([d for c in found if (d := cached_repo_dir(repo_id, c))])
     count, freed = remove_cached(repo_id, revision or None) if found else (0, 0)
+    freed += _remove_graphs(graphs) if count else 0
     if not count:
         close = suggest_cached(name)
         raise GlowTTSError(
@@ -124,6 +139,27 @@ def remove(
             hint="See the cached voices with `glowtts voices list`.",
         )
     err_console().print(f"removed {repo_id}: {count} revision(s), {_human(freed)} freed")
+
+
+def _cached_graphs(voice_folders: list[Path]) -> list[Path]:
+    """The cached ONNX exports (``export-onnx`` without ``--out``) of these voice folders."""
+    from glowtts_cli.files import sha256_file
+    from glowtts_cli.onnx.runtime import cached_graph_dir
+    from glowtts_cli.voice_folder import MODEL_FILE
+
+    weights = [f / MODEL_FILE for f in voice_folders if (f / MODEL_FILE).is_file()]
+    return [g for g in (cached_graph_dir(sha256_file(w)) for w in weights) if g.is_dir()]
+
+
+def _remove_graphs(graphs: list[Path]) -> int:
+    """Delete these graph folders; the bytes freed."""
+    import shutil
+
+    freed = 0
+    for folder in graphs:
+        freed += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+        shutil.rmtree(folder, ignore_errors=True)
+    return freed
 
 
 def _confirm_removal(repo_id: str, revisions: list[str]) -> None:

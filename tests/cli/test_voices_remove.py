@@ -99,3 +99,24 @@ def test_issue_18_ambiguous_prefix(
     err = _one_error(*glowtts(["voices", "remove", f"{REPO}@abcd"], capsys, monkeypatch))
     assert "ambiguous" in err and renamed[0][:12] in err and renamed[1][:12] in err
     assert cached_revisions(REPO) == renamed
+
+
+def test_remove_takes_the_graphs_exported_for_the_voice(
+    hub_server: HubServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`export-onnx org/name` (no --out) caches a graph; removing the voice removes it too."""
+    pytest.importorskip("onnx")
+    from glowtts_cli.onnx.export import export_onnx
+    from tests.onnx.conftest import write_hifigan_voice
+
+    monkeypatch.setenv("GLOWTTS_CACHE", str(tmp_path / "cache"))
+    voice = write_hifigan_voice(tmp_path / "voice")
+    hub_server.add_repo("org/g", {p.name: p.read_bytes() for p in voice.iterdir() if p.is_file()})
+    graph = export_onnx("org/g").parent
+    assert graph.parent == tmp_path / "cache" / "onnx" and (graph / "model.onnx.json").is_file()
+    code, err = glowtts(["voices", "remove", "org/g"], capsys, monkeypatch)
+    assert code == 0 and "removed org/g: 1 revision(s)" in err, err
+    assert not graph.exists() and cached_revisions("org/g") == []

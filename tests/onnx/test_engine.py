@@ -178,6 +178,13 @@ def test_export_without_out_finds_its_way_back(
     # Other weights do not take a cached graph that is not theirs.
     assert graph_folder(hifigan_voice_dir) is None
     assert Voice.load(hifigan_voice_dir, engine="auto").graph is None
+    # `voices remove` of the bundled voice removes its exported graph (the voice stays).
+    removal = [sys.executable, "-m", "glowtts_cli", "voices", "remove", name]
+    proc = subprocess.run(removal, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "removed the exported ONNX graph" in proc.stderr, proc.stderr
+    assert not graph.parent.exists() and Voice.load(name, engine="auto").graph is None
+    proc = subprocess.run(removal, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "ships inside the package" in proc.stderr, proc.stderr
 
 
 def test_cli_export_onnx_defaults_to_the_voice_folder(
