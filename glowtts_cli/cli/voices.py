@@ -143,12 +143,10 @@ def remove(
 
 def _cached_graphs(voice_folders: list[Path]) -> list[Path]:
     """The cached ONNX exports (``export-onnx`` without ``--out``) of these voice folders."""
-    from glowtts_cli.files import sha256_file
-    from glowtts_cli.onnx.runtime import cached_graph_dir
-    from glowtts_cli.voice_folder import MODEL_FILE
+    from glowtts_cli.onnx.runtime import cached_graph_entry
 
-    weights = [f / MODEL_FILE for f in voice_folders if (f / MODEL_FILE).is_file()]
-    return [g for g in (cached_graph_dir(sha256_file(w)) for w in weights) if g.is_dir()]
+    entries = [e for e in map(cached_graph_entry, voice_folders) if e is not None]
+    return [folder for folder, _ in entries if folder.is_dir()]
 
 
 def _remove_graphs(graphs: list[Path]) -> int:

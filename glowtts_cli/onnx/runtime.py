@@ -23,6 +23,7 @@ __all__ = [
     "ONNX_FILE",
     "OnnxSynthesizer",
     "cached_graph_dir",
+    "cached_graph_entry",
     "graph_folder",
     "graph_mismatch",
     "onnxruntime_available",
@@ -68,12 +69,22 @@ def graph_folder(voice_folder: Path) -> Path | None:
     """
     if graph_mismatch(voice_folder) is None:
         return voice_folder
+    entry = cached_graph_entry(voice_folder)
+    if entry is None:
+        return None
+    cached, digest = entry
+    return cached if _has_graph(cached) and _exported_from(cached) == digest else None
+
+
+def cached_graph_entry(voice_folder: Path) -> tuple[Path, str] | None:
+    """The user-cache folder for ``voice_folder``'s current weights (:func:`cached_graph_dir`,
+    exported into or not) and their sha256; None when the folder has no torch weights or
+    nothing was ever exported into the cache (then the weights are not checksummed)."""
     weights = voice_folder / MODEL_FILE
     if not weights.is_file() or not (cache_root() / GRAPH_CACHE).is_dir():
-        return None  # nothing exported into the cache yet: no need to checksum the weights
+        return None
     digest = sha256_file(weights)
-    cached = cached_graph_dir(digest)
-    return cached if _has_graph(cached) and _exported_from(cached) == digest else None
+    return cached_graph_dir(digest), digest
 
 
 def _has_graph(folder: Path) -> bool:
